@@ -1,0 +1,15 @@
+"""mmdet_fastssd: fast.ai lesson 9 single-shot detectors for MMDetection 3.x.
+
+Importing the package registers every component into ``mmdet.registry`` and
+allow-lists the classes MMEngine stores in checkpoints for torch's
+``weights_only`` loader. Configs load it with::
+
+    custom_imports = dict(imports=['mmdet_fastssd'], allow_failed_imports=False)
+"""
+from .utils import allow_mmengine_checkpoints
+
+allow_mmengine_checkpoints()
+
+from . import models  # noqa: E402,F401  (registers the components)
+
+__version__ = '0.1.0'

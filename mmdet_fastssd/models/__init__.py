@@ -1,0 +1,9 @@
+from .dense_heads import FastSSDHead
+from .losses import FastSSDBCELoss, FastSSDFocalLoss
+from .task_modules import (FastSSDAnchorGenerator, MaxOverlapAssigner,
+                           TanhOffsetCoder)
+
+__all__ = [
+    'FastSSDAnchorGenerator', 'FastSSDBCELoss', 'FastSSDFocalLoss',
+    'FastSSDHead', 'MaxOverlapAssigner', 'TanhOffsetCoder'
+]

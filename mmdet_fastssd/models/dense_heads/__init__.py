@@ -1,0 +1,3 @@
+from .fastssd_head import FastSSDHead
+
+__all__ = ['FastSSDHead']

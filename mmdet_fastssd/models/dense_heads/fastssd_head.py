@@ -1,0 +1,187 @@
+"""The lecture's SSD head as an MMDetection dense head."""
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.config import ConfigDict
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+from mmdet.models.dense_heads.base_dense_head import BaseDenseHead
+from mmdet.registry import MODELS, TASK_UTILS
+from mmdet.utils import InstanceList, OptConfigType, OptInstanceList
+
+from ..layers import OutConv, StdConv
+from .fastssd_postprocess import batched_detections
+from .fastssd_targets import box_loss_weights, pad_gt_instances
+
+DEFAULT_TEST_CFG = dict(score_thr=0.02, nms_pre=1000,
+                        nms=dict(type='nms', iou_threshold=0.45),
+                        max_per_img=100)
+
+
+@MODELS.register_module()
+class FastSSDHead(BaseDenseHead):
+    """Multi-level SSD head of fast.ai lesson 9 on the backbone's last map.
+
+    ``Dropout(ReLU(x)) -> StdConv(stride 1)``, then per grid level one
+    stride-2 ``StdConv`` followed by an ``OutConv``. With a single level,
+    ``k = 1``, ``cls_bias_init=-3`` and dropouts 0.25/0.1 it is the lecture's
+    first SSD. Boxes inside the head are x1y1x2y2 in 0-1 fractions of the
+    network input (``batch_input_shape``).
+
+    Args:
+        num_classes (int): object classes C. Defaults to 20.
+        in_channels (int): channels of the backbone's last map.
+            Defaults to 512.
+        feat_channels (int): channels of the StdConvs. Defaults to 256.
+        input_dropout (float): dropout on ReLU(x). Defaults to 0.4.
+        conv_dropout (float): dropout inside each StdConv. Defaults to 0.4.
+        cls_bias_init (float): starting bias of the class convs.
+            Defaults to -4.0.
+        anchor_generator (dict, optional): Defaults to
+            ``dict(type='FastSSDAnchorGenerator')``.
+        bbox_coder (dict, optional): Defaults to
+            ``dict(type='TanhOffsetCoder')``.
+        loss_cls (dict, optional): Defaults to
+            ``dict(type='FastSSDFocalLoss')``.
+        loss_bbox (dict, optional): loss between decoded and matched boxes.
+            Defaults to ``dict(type='L1Loss', loss_weight=1.0)``.
+        train_cfg (dict, optional): ``assigner`` key. Defaults to
+            ``dict(assigner=dict(type='MaxOverlapAssigner'))``.
+        test_cfg (dict, optional): ``score_thr``, ``nms_pre``, ``nms``,
+            ``max_per_img``. Defaults to ``DEFAULT_TEST_CFG``.
+        init_cfg (dict, optional): Defaults to None.
+    """
+
+    def __init__(self,
+                 num_classes: int = 20,
+                 in_channels: int = 512,
+                 feat_channels: int = 256,
+                 input_dropout: float = 0.4,
+                 conv_dropout: float = 0.4,
+                 cls_bias_init: float = -4.0,
+                 anchor_generator: OptConfigType = None,
+                 bbox_coder: OptConfigType = None,
+                 loss_cls: OptConfigType = None,
+                 loss_bbox: OptConfigType = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 init_cfg: OptConfigType = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.num_classes = num_classes
+        self.prior_generator = TASK_UTILS.build(
+            anchor_generator or dict(type='FastSSDAnchorGenerator'))
+        self.bbox_coder = TASK_UTILS.build(
+            bbox_coder or dict(type='TanhOffsetCoder'))
+        self.loss_cls = MODELS.build(loss_cls or dict(type='FastSSDFocalLoss'))
+        self.loss_bbox = MODELS.build(
+            loss_bbox or dict(type='L1Loss', loss_weight=1.0))
+        self.train_cfg = ConfigDict(train_cfg or {})
+        self.test_cfg = ConfigDict(test_cfg or DEFAULT_TEST_CFG)
+        self.assigner = TASK_UTILS.build(
+            self.train_cfg.get('assigner', dict(type='MaxOverlapAssigner')))
+        self.num_base_priors = self.prior_generator.num_base_priors[0]
+        self.cls_out_channels = num_classes + 1
+        self.input_dropout = nn.Dropout(input_dropout)
+        self.stem = StdConv(in_channels, feat_channels, 1, conv_dropout)
+        self.downs = nn.ModuleList(
+            StdConv(feat_channels, feat_channels, 2, conv_dropout)
+            for _ in range(self.prior_generator.num_levels))
+        self.outs = nn.ModuleList(
+            OutConv(feat_channels, self.num_base_priors, num_classes,
+                    cls_bias_init)
+            for _ in range(self.prior_generator.num_levels))
+
+    def forward(self, x: Tuple[Tensor, ...]) -> Tuple[List[Tensor], List[Tensor]]:
+        """Run the head on the last feature map.
+
+        Args:
+            x (tuple[Tensor]): backbone/neck maps; only ``x[-1]`` is used.
+
+        Returns:
+            tuple[list[Tensor], list[Tensor]]: per level class logits
+            [B, k*(C+1), g, g] and box activations [B, k*4, g, g].
+        """
+        feat = self.stem(self.input_dropout(F.relu(x[-1])))
+        cls_scores, bbox_preds = [], []
+        for down, out in zip(self.downs, self.outs):
+            feat = down(feat)
+            cls_score, bbox_pred = out(feat)
+            cls_scores.append(cls_score)
+            bbox_preds.append(bbox_pred)
+        return cls_scores, bbox_preds
+
+    def flatten_outputs(self, cls_scores: Sequence[Tensor],
+                        bbox_preds: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:
+        """Concatenate levels in (level, row, col, anchor) order.
+
+        Returns:
+            tuple[Tensor, Tensor]: [B, A, C+1] logits and [B, A, 4] boxes.
+        """
+        self.prior_generator.check_featmap_sizes(
+            [c.shape[-2:] for c in cls_scores])
+        batch = cls_scores[0].size(0)
+        cls = [c.permute(0, 2, 3, 1).reshape(batch, -1, self.cls_out_channels)
+               for c in cls_scores]  # [B, g*g*k, C+1] per level
+        box = [b.permute(0, 2, 3, 1).reshape(batch, -1, 4)
+               for b in bbox_preds]  # [B, g*g*k, 4] per level
+        return torch.cat(cls, 1), torch.cat(box, 1)
+
+    def priors(self, like: Tensor) -> Tuple[Tensor, Tensor]:
+        """Anchors [A, 4] and cell sizes [A, 2] on ``like``'s device/dtype."""
+        return self.prior_generator.flat_priors(like.dtype, like.device)
+
+    def loss_by_feat(self,
+                     cls_scores: List[Tensor],
+                     bbox_preds: List[Tensor],
+                     batch_gt_instances: InstanceList,
+                     batch_img_metas: List[dict],
+                     batch_gt_instances_ignore: OptInstanceList = None) -> dict:
+        """The lecture's loss for the whole batch at once.
+
+        Box loss: L1 between decoded boxes and matched gts in 0-1 input
+        fractions, averaged over each image's positive anchors' coordinates.
+        Class loss: ``loss_cls`` over all anchors. Both summed over images.
+
+        Returns:
+            dict[str, Tensor]: ``loss_cls`` and ``loss_bbox``.
+        """
+        cls, box = self.flatten_outputs(cls_scores, bbox_preds)
+        priors, cells = self.priors(box)
+        gt_boxes, gt_labels, gt_valid = pad_gt_instances(
+            batch_gt_instances, batch_img_metas, box)  # [B, G, 4], [B, G]
+        gt_inds, _ = self.assigner.assign_batch(priors, gt_boxes, gt_valid)
+        pos = gt_inds >= 0  # [B, A]
+        safe = gt_inds.clamp(min=0)  # [B, A]
+        labels = gt_labels.gather(1, safe).masked_fill(~pos, self.num_classes)
+        matched = gt_boxes.gather(1, safe[..., None].expand(-1, -1, 4))
+        decoded = self.bbox_coder.decode(priors, box, cells)  # [B, A, 4]
+        loss_bbox = self.loss_bbox(decoded, matched,
+                                   weight=box_loss_weights(pos, decoded),
+                                   reduction_override='sum')
+        return dict(loss_cls=self.loss_cls(cls, labels), loss_bbox=loss_bbox)
+
+    def predict_by_feat(self,
+                        cls_scores: List[Tensor],
+                        bbox_preds: List[Tensor],
+                        score_factors: Optional[List[Tensor]] = None,
+                        batch_img_metas: Optional[List[dict]] = None,
+                        cfg: OptConfigType = None,
+                        rescale: bool = False,
+                        with_nms: bool = True) -> InstanceList:
+        """Sigmoid scores of the C object columns, score filter, class-aware
+        NMS for the whole batch, ``max_per_img``.
+
+        Returns:
+            list[InstanceData]: ``bboxes`` (pixels; original image when
+            ``rescale``), ``scores`` and ``labels`` per image.
+        """
+        cfg = ConfigDict(cfg or self.test_cfg)
+        cls, box = self.flatten_outputs(cls_scores, bbox_preds)
+        priors, cells = self.priors(box)
+        boxes = self.bbox_coder.decode(priors, box, cells)  # [B, A, 4]
+        scores = cls[..., :self.num_classes].sigmoid()  # [B, A, C]
+        return batched_detections(boxes, scores, batch_img_metas, cfg,
+                                  rescale, with_nms)

@@ -1,0 +1,111 @@
+"""Batched post-processing: score filter, one class-aware NMS, top-k."""
+from typing import List, Optional, Sequence
+
+import torch
+from mmcv.ops import batched_nms
+from mmengine.config import ConfigDict
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+from .fastssd_targets import input_scales
+
+
+def image_limits(batch_img_metas: Sequence[dict], key: str,
+                 like: Tensor) -> Tensor:
+    """(w, h, w, h) clip limits of each image from ``key`` (h, w).
+
+    Returns:
+        Tensor: [B, 4].
+    """
+    hw = torch.tensor([[float(m[key][0]), float(m[key][1])]
+                       for m in batch_img_metas],
+                      dtype=like.dtype, device=like.device)  # [B, 2]
+    return hw.flip(-1).repeat(1, 2)  # [B, 4]
+
+
+def rescale_factors(batch_img_metas: Sequence[dict], like: Tensor) -> Tensor:
+    """(w, h, w, h) ``scale_factor`` of each image.
+
+    Returns:
+        Tensor: [B, 4].
+    """
+    sf = torch.tensor([list(m['scale_factor'])[:2] for m in batch_img_metas],
+                      dtype=like.dtype, device=like.device)  # [B, 2]
+    return sf.repeat(1, 2)  # [B, 4]
+
+
+def top_candidates(scores: Tensor, cfg: ConfigDict):
+    """Up to ``nms_pre`` (box, class) pairs per image above ``score_thr``.
+
+    Args:
+        scores (Tensor): [B, A, C] object probabilities.
+        cfg (ConfigDict): ``score_thr`` and ``nms_pre`` (-1: all).
+
+    Returns:
+        tuple[Tensor, ...]: image, anchor, class indices and scores [N].
+    """
+    batch, num_priors, num_classes = scores.shape
+    flat = scores.reshape(batch, -1)  # [B, A*C]
+    nms_pre = cfg.get('nms_pre', -1)
+    k = flat.size(1) if nms_pre is None or nms_pre <= 0 else min(
+        nms_pre, flat.size(1))
+    top, idx = flat.topk(k, dim=1)  # [B, k], sorted
+    img, j = (top > cfg.get('score_thr', 0.0)).nonzero(as_tuple=True)  # [N]
+    flat_idx = idx[img, j]
+    return img, flat_idx // num_classes, flat_idx % num_classes, top[img, j]
+
+
+def keep_top_per_image(img: Tensor, max_per_img: int,
+                       batch: int) -> List[Tensor]:
+    """Indices of the first ``max_per_img`` detections of each image.
+
+    ``img`` must already be in descending score order.
+
+    Returns:
+        list[Tensor]: one index tensor per image.
+    """
+    order = torch.sort(img, stable=True).indices  # image-major, score-desc
+    counts = torch.bincount(img, minlength=batch)  # [B]
+    starts = counts.cumsum(0) - counts  # [B]
+    rank = torch.arange(img.numel(), device=img.device) - starts[img[order]]
+    keep = order[rank < max_per_img]
+    return list(torch.split(keep, counts.clamp(max=max_per_img).tolist()))
+
+
+def batched_detections(boxes: Tensor, scores: Tensor,
+                       batch_img_metas: Sequence[dict], cfg: ConfigDict,
+                       rescale: bool = False,
+                       with_nms: bool = True) -> List[InstanceData]:
+    """Detections of a whole batch with a single NMS call.
+
+    Args:
+        boxes (Tensor): decoded boxes [B, A, 4] in 0-1 input fractions.
+        scores (Tensor): object probabilities [B, A, C].
+        batch_img_metas (Sequence[dict]): ``batch_input_shape``,
+            ``img_shape``, and with ``rescale`` ``scale_factor``, ``ori_shape``.
+        cfg (ConfigDict): ``score_thr``, ``nms_pre``, ``nms``, ``max_per_img``.
+        rescale (bool): map boxes to the original image. Defaults to False.
+        with_nms (bool): Defaults to True.
+
+    Returns:
+        list[InstanceData]: ``bboxes`` [n, 4] pixels, ``scores``, ``labels``.
+    """
+    img, anchor, label, score = top_candidates(scores, cfg)
+    det = boxes[img, anchor] * input_scales(batch_img_metas, boxes)[img]
+    limit_key = 'img_shape'
+    if rescale:
+        det = det / rescale_factors(batch_img_metas, boxes)[img]
+        limit_key = 'ori_shape'
+    det = torch.minimum(det.clamp(min=0),
+                        image_limits(batch_img_metas, limit_key, boxes)[img])
+    if with_nms and det.numel() > 0:
+        dets, kept = batched_nms(det, score,
+                                 img * scores.size(-1) + label, cfg.nms)
+        det, score, img, label = dets[:, :4], dets[:, 4], img[kept], label[kept]
+    else:
+        order = score.argsort(descending=True)
+        det, score, img, label = det[order], score[order], img[order], label[order]
+    per_image = keep_top_per_image(img, cfg.get('max_per_img', 100),
+                                   scores.size(0))
+    return [InstanceData(bboxes=det[i], scores=score[i], labels=label[i])
+            for i in per_image]

@@ -1,0 +1,3 @@
+from .fastssd_convs import OutConv, StdConv
+
+__all__ = ['OutConv', 'StdConv']

@@ -1,0 +1,3 @@
+from .fastssd_cls_loss import FastSSDBCELoss, FastSSDFocalLoss
+
+__all__ = ['FastSSDBCELoss', 'FastSSDFocalLoss']

@@ -1,0 +1,3 @@
+from .max_overlap_assigner import MaxOverlapAssigner
+
+__all__ = ['MaxOverlapAssigner']

@@ -1,0 +1,3 @@
+from .tanh_offset_coder import TanhOffsetCoder
+
+__all__ = ['TanhOffsetCoder']

@@ -1,0 +1,3 @@
+from .fastssd_anchor_generator import FastSSDAnchorGenerator
+
+__all__ = ['FastSSDAnchorGenerator']

@@ -1,0 +1,37 @@
+"""Let torch's ``weights_only`` loader read MMEngine's own checkpoints.
+
+torch >= 2.6 loads with ``weights_only=True`` by default; mmengine 0.10.7
+calls ``torch.load`` without the argument, so resuming fails on the
+non-tensor objects MMEngine writes (the message hub's ``HistoryBuffer`` and
+the numpy arrays inside it). Instead of switching the safety off, this
+allow-lists exactly those classes.
+"""
+from typing import List
+
+import numpy as np
+import torch
+from mmengine.logging import HistoryBuffer
+
+
+def _numpy_globals() -> List[object]:
+    """The numpy callables and types a pickled ndarray/scalar refers to."""
+    try:  # numpy >= 2
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # pragma: no cover - numpy 1.x
+        from numpy.core.multiarray import _reconstruct, scalar
+    dtypes = [type(np.dtype(name)) for name in
+              ('float64', 'float32', 'int64', 'int32', 'bool')]
+    return [_reconstruct, scalar, np.ndarray, np.dtype] + dtypes
+
+
+MMENGINE_CHECKPOINT_GLOBALS = [HistoryBuffer] + _numpy_globals()
+
+
+def allow_mmengine_checkpoints() -> None:
+    """Allow-list MMEngine's checkpoint classes for ``torch.load``.
+
+    Idempotent; a no-op on torch versions without ``add_safe_globals``.
+    """
+    add = getattr(torch.serialization, 'add_safe_globals', None)
+    if add is not None:
+        add(MMENGINE_CHECKPOINT_GLOBALS)

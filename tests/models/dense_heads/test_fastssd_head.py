@@ -1,0 +1,173 @@
+import pytest
+import torch
+from mmengine.structures import InstanceData
+
+from lecture_oracle import lecture_anchors, ssd_loss, to_lecture, to_lecture_actn
+from mmdet.registry import MODELS
+
+import mmdet_fastssd  # noqa: F401
+
+C = 20
+META = dict(batch_input_shape=(224, 224), img_shape=(224, 224),
+            ori_shape=(448, 336), scale_factor=(224 / 336, 224 / 448))
+
+
+def build_head(**kwargs):
+    cfg = dict(type='FastSSDHead', num_classes=C, in_channels=32,
+               feat_channels=16)
+    cfg.update(kwargs)
+    head = MODELS.build(cfg)
+    head.eval()
+    return head
+
+
+def random_gts(batch, gen, max_gts=8):
+    gts = []
+    for _ in range(batch):
+        n = int(torch.randint(1, max_gts + 1, (1, ), generator=gen))
+        xy = torch.rand(n, 2, generator=gen) * 150
+        wh = torch.rand(n, 2, generator=gen) * 120 + 10
+        gts.append(InstanceData(
+            bboxes=torch.cat([xy, (xy + wh).clamp(max=224)], 1),
+            labels=torch.randint(0, C, (n, ), generator=gen)))
+    return gts
+
+
+def test_forward_shapes_and_bias():
+    head = build_head()
+    cls, box = head((torch.randn(2, 32, 7, 7), ))
+    assert [tuple(c.shape) for c in cls] == [(2, 189, 4, 4), (2, 189, 2, 2),
+                                             (2, 189, 1, 1)]
+    assert [tuple(b.shape) for b in box] == [(2, 36, 4, 4), (2, 36, 2, 2),
+                                             (2, 36, 1, 1)]
+    assert torch.all(head.outs[0].conv_cls.bias == -4)
+
+
+def test_flatten_order_is_row_col_anchor():
+    head = build_head()
+    cls, box = head((torch.randn(1, 32, 7, 7), ))
+    flat_cls, flat_box = head.flatten_outputs(cls, box)
+    assert flat_cls.shape == (1, 189, C + 1) and flat_box.shape == (1, 189, 4)
+    row, col, k, c = 2, 3, 5, 7
+    a = (row * 4 + col) * 9 + k
+    assert flat_cls[0, a, c] == cls[0][0, k * (C + 1) + c, row, col]
+    assert flat_box[0, a, 2] == box[0][0, k * 4 + 2, row, col]
+    assert flat_cls[0, 144 + (1 * 2 + 0) * 9 + 4, 0] == cls[1][0, 4 * (C + 1), 1, 0]
+
+
+@pytest.mark.parametrize('focal,thr', [(True, 0.5), (False, 0.5), (True, 0.4)])
+def test_loss_equals_the_lectures(focal, thr):
+    gen = torch.Generator().manual_seed(int(focal) * 10 + int(thr * 10))
+    loss_cls = dict(type='FastSSDFocalLoss' if focal else 'FastSSDBCELoss')
+    head = build_head(loss_cls=loss_cls,
+                      train_cfg=dict(assigner=dict(type='MaxOverlapAssigner',
+                                                   pos_iou_thr=thr)))
+    cls, box = head((torch.randn(4, 32, 7, 7, generator=gen) * 3, ))
+    gts = random_gts(4, gen)
+    losses = head.loss_by_feat(cls, box, gts, [META] * 4)
+    flat_cls, flat_box = head.flatten_outputs(cls, box)
+    anchors, grid = lecture_anchors()
+    ref = ssd_loss(flat_cls, to_lecture_actn(flat_box),
+                   [to_lecture(g.bboxes) / 224 for g in gts],
+                   [g.labels for g in gts], anchors, grid, C, thr, focal)
+    total = losses['loss_cls'] + losses['loss_bbox']
+    assert total.item() == pytest.approx(ref.item(), rel=1e-5)
+
+
+def test_empty_ground_truth_is_all_background():
+    head = build_head()
+    cls, box = head((torch.randn(2, 32, 7, 7), ))
+    empty = InstanceData(bboxes=torch.zeros(0, 4),
+                         labels=torch.zeros(0, dtype=torch.long))
+    losses = head.loss_by_feat(cls, box, [empty, empty], [META] * 2)
+    assert torch.isfinite(losses['loss_cls']) and losses['loss_cls'] > 0
+    assert losses['loss_bbox'].item() == 0
+    flat_cls, _ = head.flatten_outputs(cls, box)
+    background = torch.full((2, 189), C)
+    assert torch.allclose(losses['loss_cls'], head.loss_cls(flat_cls, background))
+
+
+def test_loss_backpropagates():
+    head = build_head()
+    head.train()
+    x = torch.randn(2, 32, 7, 7, requires_grad=True)
+    cls, box = head((x, ))
+    losses = head.loss_by_feat(cls, box, random_gts(2, torch.Generator()),
+                               [META] * 2)
+    sum(losses.values()).backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
+def planted_outputs(head, batch=1):
+    """Zero activations except a confident class 3 on anchor (0, 0, k=0)."""
+    cls, box = head((torch.zeros(batch, 32, 7, 7), ))
+    cls = [torch.full_like(c, -20.) for c in cls]
+    box = [torch.zeros_like(b) for b in box]
+    cls[0][:, 3, 0, 0] = 5.
+    return cls, box
+
+
+def test_predict_decodes_and_rescales():
+    head = build_head()
+    cls, box = planted_outputs(head)
+    res = head.predict_by_feat(cls, box, batch_img_metas=[META], rescale=True)
+    assert len(res) == 1 and len(res[0]) == 1
+    assert res[0].labels.tolist() == [3]
+    assert res[0].scores.item() == pytest.approx(torch.sigmoid(torch.tensor(5.)).item())
+    # anchor 0 = [0.03125, 0.03125, 0.21875, 0.21875] of 224 px -> 336x448
+    expected = torch.tensor([0.03125 * 336, 0.03125 * 448,
+                             0.21875 * 336, 0.21875 * 448])
+    assert torch.allclose(res[0].bboxes[0], expected, atol=1e-3)
+    res = head.predict_by_feat(cls, box, batch_img_metas=[META], rescale=False)
+    assert torch.allclose(res[0].bboxes[0], torch.tensor([7., 7., 49., 49.]),
+                          atol=1e-4)
+
+
+def test_predict_batched_equals_single_images():
+    head = build_head(test_cfg=dict(score_thr=0.3, nms_pre=200, max_per_img=5,
+                                    nms=dict(type='nms', iou_threshold=0.4)))
+    gen = torch.Generator().manual_seed(3)
+    cls, box = head((torch.randn(3, 32, 7, 7), ))
+    cls = [torch.randn(c.shape, generator=gen) * 3 for c in cls]
+    box = [torch.randn(b.shape, generator=gen) for b in box]
+    together = head.predict_by_feat(cls, box, batch_img_metas=[META] * 3,
+                                    rescale=True)
+    for i in range(3):
+        alone = head.predict_by_feat([c[i:i + 1] for c in cls],
+                                     [b[i:i + 1] for b in box],
+                                     batch_img_metas=[META], rescale=True)[0]
+        assert 0 < len(alone) <= 5
+        assert torch.allclose(together[i].bboxes, alone.bboxes)
+        assert torch.equal(together[i].labels, alone.labels)
+        assert torch.all(together[i].scores[:-1] >= together[i].scores[1:])
+
+
+def test_predict_with_nothing_above_threshold():
+    head = build_head(test_cfg=dict(score_thr=0.99, nms_pre=100, max_per_img=5,
+                                    nms=dict(type='nms', iou_threshold=0.4)))
+    cls, box = planted_outputs(head, batch=2)
+    cls = [c.fill_(-20.) for c in cls]
+    res = head.predict_by_feat(cls, box, batch_img_metas=[META] * 2)
+    assert [len(r) for r in res] == [0, 0]
+    assert res[0].bboxes.shape == (0, 4)
+
+
+def test_single_anchor_head_by_config():
+    head = build_head(
+        input_dropout=0.25, conv_dropout=0.1, cls_bias_init=-3.0,
+        anchor_generator=dict(type='FastSSDAnchorGenerator', grid_sizes=(4, ),
+                              zooms=(1.0, ), ratios=((1.0, 1.0), )))
+    cls, box = head((torch.randn(2, 32, 7, 7), ))
+    assert [tuple(c.shape) for c in cls] == [(2, C + 1, 4, 4)]
+    assert torch.all(head.outs[0].conv_cls.bias == -3)
+    assert head.input_dropout.p == 0.25 and head.stem[3].p == 0.1
+    losses = head.loss_by_feat(cls, box, random_gts(2, torch.Generator()),
+                               [META] * 2)
+    assert all(torch.isfinite(v) for v in losses.values())
+
+
+def test_wrong_feature_map_size_names_the_key():
+    head = build_head()
+    with pytest.raises(ValueError, match='anchor_generator.grid_sizes'):
+        cls, box = head((torch.randn(1, 32, 10, 10), ))
+        head.flatten_outputs(cls, box)

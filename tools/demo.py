@@ -1,0 +1,84 @@
+"""The main job on the embedded data: generate shapes, train, evaluate, draw.
+
+    python tools/demo.py [--config configs/fastssd_shapes.py]
+
+Generates the synthetic VOC-layout shapes set in ``data/shapes`` if it is
+missing, trains the config, evaluates the last checkpoint on the held-out
+split (VOC 11-point mAP) and writes pictures of predictions, printing where
+one of them is.
+"""
+import argparse
+import glob
+import os.path as osp
+import re
+import subprocess
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--config', default='configs/fastssd_shapes.py')
+    parser.add_argument('--work-dir', default='work_dirs/fastssd_shapes')
+    parser.add_argument('--data-root', default='data/shapes')
+    return parser.parse_args(argv)
+
+
+def run(cmd, log_path: str) -> str:
+    """Run a tool, teeing its output to the terminal and a log; return it."""
+    print('+', ' '.join(cmd), flush=True)
+    lines = []
+    with open(log_path, 'w') as log, subprocess.Popen(
+            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True) as proc:
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            log.write(line)
+            lines.append(line)
+    if proc.returncode != 0:
+        raise SystemExit(f'{cmd[1]} failed ({proc.returncode}); see {log_path}')
+    return ''.join(lines)
+
+
+def last_checkpoint(work_dir: str) -> str:
+    """Path written by MMEngine's CheckpointHook into ``last_checkpoint``."""
+    marker = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(marker):
+        raise SystemExit(f'no checkpoint was written: {marker} is missing')
+    with open(marker) as f:
+        return f.read().strip()
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    from mmdet_fastssd.datasets.shapes_generator import generate_shapes_voc
+    start = time.time()
+    root = generate_shapes_voc(osp.join(ROOT, args.data_root))
+    print(f'shapes data: {root} ({time.time() - start:.0f} s)', flush=True)
+    work_dir = osp.join(ROOT, args.work_dir)
+    import os
+    os.makedirs(work_dir, exist_ok=True)
+    run([sys.executable, 'tools/train.py', args.config, '--work-dir',
+         work_dir], osp.join(work_dir, 'demo_train.log'))
+    trained = time.time()
+    ckpt = last_checkpoint(work_dir)
+    out = run([sys.executable, 'tools/test.py', args.config, ckpt,
+               '--work-dir', work_dir, '--show-dir', 'predictions'],
+              osp.join(work_dir, 'demo_test.log'))
+    found = re.findall(r'pascal_voc/mAP: ([0-9.]+)', out)
+    pictures = sorted(glob.glob(osp.join(work_dir, '*', 'predictions', '*')))
+    print('\n== demo finished ==')
+    print(f'checkpoint: {ckpt}')
+    print(f'held-out VOC 11-point mAP@0.5: {found[-1] if found else "?"}')
+    print(f'time: {trained - start:.0f} s data+training, '
+          f'{time.time() - start:.0f} s in all')
+    if pictures:
+        print(f'{len(pictures)} pictures of predictions (left: ground truth, '
+              f'right: prediction), e.g. {pictures[0]}')
+
+
+if __name__ == '__main__':
+    main()

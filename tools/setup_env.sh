@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Idempotent set-up of the project's environment in .venv/ at the repository root.
+#
+# Installs the pinned stack (torch 2.14.1, torchvision 0.29.1, mmengine 0.10.7, mmcv 2.1.0 with ops,
+# mmdet 3.3.0) and the plugin in editable mode. mmcv 2.1.0 exists on PyPI only as source, so it is
+# compiled once (C++20 for torch 2.14's headers) and the wheel is kept in a cache outside the repo,
+# keyed by the Python and torch versions: later fresh clones install it in seconds.
+#
+# Environment:
+#   FASTSSD_CACHE   wheel cache folder. Defaults to ~/.cache/mmdet_fastssd.
+#   PYTHON          interpreter that creates the venv. Defaults to python3.11, else python3.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+CACHE="${FASTSSD_CACHE:-$HOME/.cache/mmdet_fastssd}"
+TORCH_VER=2.14.1
+TV_VER=0.29.1
+MMCV_VER=2.1.0
+MMENGINE_VER=0.10.7
+MMDET_VER=3.3.0
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+log() { printf '[setup] %s\n' "$*"; }
+
+if [ ! -x "$VENV/bin/python" ]; then
+  PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+  log "creating $VENV with $PY"
+  "$PY" -m venv "$VENV"
+fi
+VPY="$VENV/bin/python"
+PIP=("$VPY" -m pip)
+
+# Fast path: everything already imports at the pinned versions.
+if "$VPY" - "$TORCH_VER" "$MMCV_VER" "$MMENGINE_VER" "$MMDET_VER" "$ROOT" <<'PY' 2>/dev/null; then
+import sys, os
+t, c, e, d, root = sys.argv[1:]
+import torch, mmcv, mmcv.ops, mmengine, mmdet, pytest, mmdet_fastssd
+assert torch.__version__.split('+')[0] == t, torch.__version__
+assert (mmcv.__version__, mmengine.__version__, mmdet.__version__) == (c, e, d)
+assert os.path.realpath(os.path.dirname(mmdet_fastssd.__file__)).startswith(os.path.realpath(root))
+PY
+  log "environment is up to date ($VENV)"
+  exit 0
+fi
+
+log "installing torch==$TORCH_VER torchvision==$TV_VER"
+"${PIP[@]}" install -q "torch==$TORCH_VER" "torchvision==$TV_VER"
+# mmcv's setup.py imports pkg_resources (gone from setuptools >= 81); torch wants >= 77.
+"${PIP[@]}" install -q "setuptools==80.9.0" wheel ninja "mmengine==$MMENGINE_VER" pytest
+
+mmcv_ok() {
+  "$VPY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VER'" 2>/dev/null
+}
+
+if mmcv_ok; then
+  log "mmcv $MMCV_VER with ops already imports"
+else
+  key="$("$VPY" -c 'import sys, torch; print(f"py{sys.version_info[0]}{sys.version_info[1]}-torch{torch.__version__}")')"
+  wheel_dir="$CACHE/wheels/$key"
+  wheel="$(ls "$wheel_dir"/mmcv-"$MMCV_VER"-*.whl 2>/dev/null | head -n 1 || true)"
+  if [ -z "$wheel" ]; then
+    log "compiling mmcv $MMCV_VER with ops for $key (about 7 minutes on 2 cores)"
+    tmp="$(mktemp -d)"
+    trap 'rm -rf "$tmp"' EXIT
+    "${PIP[@]}" download -q --no-deps --no-binary :all: --no-cache-dir -d "$tmp" "mmcv==$MMCV_VER"
+    tar -xzf "$tmp"/mmcv-"$MMCV_VER".tar.gz -C "$tmp"
+    src="$tmp/mmcv-$MMCV_VER"
+    sed -i -e 's/-std=c++14/-std=c++20/g' -e 's/-std=c++17/-std=c++20/g' "$src/setup.py"
+    (cd "$src" && MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-2}" \
+      "${PIP[@]}" wheel -q --no-deps --no-build-isolation --no-cache-dir -w "$tmp/dist" .)
+    mkdir -p "$wheel_dir"
+    built="$(ls "$tmp"/dist/mmcv-*.whl)"
+    cp "$built" "$wheel_dir/.partial.whl"
+    mv "$wheel_dir/.partial.whl" "$wheel_dir/$(basename "$built")"
+    wheel="$wheel_dir/$(basename "$built")"
+  else
+    log "using cached mmcv wheel $wheel"
+  fi
+  "${PIP[@]}" install -q --no-cache-dir "$wheel"
+  mmcv_ok || { log "mmcv $MMCV_VER failed to import after install"; exit 1; }
+fi
+
+log "installing mmdet==$MMDET_VER and the plugin (editable)"
+"${PIP[@]}" install -q "mmdet==$MMDET_VER"
+"${PIP[@]}" install -q --no-build-isolation -e "$ROOT"
+"$VPY" -c "import mmdet_fastssd, mmcv.ops; print('[setup] ok: torch', __import__('torch').__version__, 'mmcv', __import__('mmcv').__version__, 'mmdet', __import__('mmdet').__version__)"

@@ -1,0 +1,3 @@
+from .shapes_generator import SHAPES_CLASSES, generate_shapes_voc
+
+__all__ = ['SHAPES_CLASSES', 'generate_shapes_voc']

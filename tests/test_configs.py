@@ -1,0 +1,58 @@
+"""Every config in configs/ loads and builds its model, data and evaluator."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from mmdet.registry import DATASETS, METRICS, MODELS
+
+import mmdet_fastssd  # noqa: F401
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', '*.py')))
+
+
+def test_there_are_configs():
+    names = {osp.basename(c) for c in CONFIGS}
+    assert {'fastssd_voc.py', 'fastssd_bce_voc.py',
+            'fastssd_shapes.py'} <= names
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_builds(path):
+    cfg = Config.fromfile(path)
+    assert cfg.custom_imports.imports == ['mmdet_fastssd']
+    init_default_scope('mmdet')
+    model = MODELS.build(cfg.model)
+    assert model.bbox_head.num_classes == len(
+        cfg.train_dataloader.dataset.get('metainfo', {}).get(
+            'classes', range(20)))
+    assert METRICS.build(cfg.val_evaluator).eval_mode == '11points'
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert cfg[key].dataset.type in DATASETS
+
+
+def test_voc_config_is_the_lecture_model():
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'fastssd_voc.py'))
+    assert cfg.model.backbone.depth == 34
+    assert cfg.model.backbone.init_cfg.checkpoint == 'torchvision://resnet34'
+    head = cfg.model.bbox_head
+    assert head.loss_cls.type == 'FastSSDFocalLoss'
+    assert head.anchor_generator.grid_sizes == (4, 2, 1)
+    resize = [t for t in cfg.train_pipeline if t.type == 'Resize'][0]
+    assert resize.scale == (224, 224) and resize.keep_ratio is False
+    assert cfg.optim_wrapper.optimizer.type == 'Adam'
+    assert cfg.param_scheduler[0].type == 'OneCycleLR'
+    assert cfg.train_dataloader.dataset.ann_file.endswith('trainval.txt')
+    assert cfg.test_dataloader.dataset.ann_file.endswith('test.txt')
+
+
+def test_bce_config_only_swaps_the_loss():
+    voc = Config.fromfile(osp.join(ROOT, 'configs', 'fastssd_voc.py'))
+    bce = Config.fromfile(osp.join(ROOT, 'configs', 'fastssd_bce_voc.py'))
+    assert bce.model.bbox_head.loss_cls == dict(type='FastSSDBCELoss')
+    voc.model.bbox_head.pop('loss_cls')
+    bce.model.bbox_head.pop('loss_cls')
+    assert voc.model == bce.model

@@ -1,0 +1,46 @@
+import io
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer, MessageHub
+
+import mmdet_fastssd  # noqa: F401  (allow-lists on import)
+from mmdet_fastssd.utils import MMENGINE_CHECKPOINT_GLOBALS
+
+
+class NotAllowed:
+    pass
+
+
+def round_trip(obj):
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    buf.seek(0)
+    return torch.load(buf)  # torch's default: weights_only=True
+
+
+def test_message_hub_state_loads_with_weights_only():
+    hub = MessageHub.get_instance('fastssd_safety_test')
+    hub.update_scalar('train/loss', 1.5)
+    hub.update_scalar('train/loss', np.float64(2.5))
+    hub.update_info('iter', 7)
+    ckpt = dict(meta=dict(epoch=1, iter=7, dataset_meta=dict(classes=('a', ))),
+                state_dict=dict(w=torch.ones(2)),
+                message_hub=hub.state_dict())
+    loaded = round_trip(ckpt)
+    buffer = loaded['message_hub']['log_scalars']['train/loss']
+    assert isinstance(buffer, HistoryBuffer)
+    assert buffer.current() == 2.5 and buffer.mean() == 2.0
+    assert loaded['meta']['iter'] == 7
+
+
+def test_the_safety_stays_on_for_other_classes():
+    with pytest.raises(pickle.UnpicklingError):
+        round_trip(dict(x=NotAllowed()))
+
+
+def test_only_mmengine_and_numpy_classes_are_allowed():
+    modules = {getattr(g, '__module__', '') for g in MMENGINE_CHECKPOINT_GLOBALS}
+    assert all(m.startswith(('numpy', 'mmengine')) for m in modules), modules

@@ -10,6 +10,6 @@ from .utils import allow_mmengine_checkpoints
 
 allow_mmengine_checkpoints()
 
-from . import models  # noqa: E402,F401  (registers the components)
+from . import datasets, engine, evaluation, models  # noqa: E402,F401,I001  (registers)
 
 __version__ = '0.1.0'

@@ -1,3 +1,4 @@
+from . import transforms  # noqa: F401  (registers the transforms)
 from .shapes_generator import SHAPES_CLASSES, generate_shapes_voc
 
 __all__ = ['SHAPES_CLASSES', 'generate_shapes_voc']

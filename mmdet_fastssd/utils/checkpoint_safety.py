@@ -5,6 +5,12 @@ calls ``torch.load`` without the argument, so resuming fails on the
 non-tensor objects MMEngine writes (the message hub's ``HistoryBuffer`` and
 the numpy arrays inside it). Instead of switching the safety off, this
 allow-lists exactly those classes.
+
+MMEngine's ``HistoryBuffer.__getstate__`` also pickles its statistics
+functions (``min``, ``max``, ...) as ``getattr(HistoryBuffer, name)``;
+allowing ``getattr`` would let a checkpoint call any attribute of any allowed
+object, so instead buffers are pickled without them: ``__setstate__``
+restores the class's registered methods anyway.
 """
 from typing import List
 
@@ -27,11 +33,20 @@ def _numpy_globals() -> List[object]:
 MMENGINE_CHECKPOINT_GLOBALS = [HistoryBuffer] + _numpy_globals()
 
 
+def _history_buffer_state(self: HistoryBuffer) -> dict:
+    """HistoryBuffer's pickled state without the statistics functions."""
+    state = dict(self.__dict__)
+    state.pop('statistics_methods', None)
+    return state
+
+
 def allow_mmengine_checkpoints() -> None:
     """Allow-list MMEngine's checkpoint classes for ``torch.load``.
 
-    Idempotent; a no-op on torch versions without ``add_safe_globals``.
+    Idempotent; the allow-list is a no-op on torch versions without
+    ``add_safe_globals``.
     """
+    HistoryBuffer.__getstate__ = _history_buffer_state
     add = getattr(torch.serialization, 'add_safe_globals', None)
     if add is not None:
         add(MMENGINE_CHECKPOINT_GLOBALS)

@@ -41,6 +41,15 @@ def test_the_safety_stays_on_for_other_classes():
         round_trip(dict(x=NotAllowed()))
 
 
+def test_history_buffer_keeps_its_statistics_after_loading():
+    buf = HistoryBuffer()
+    buf.update(3.0)
+    buf.statistics('mean')  # the original __getstate__ stores the methods
+    loaded = round_trip(buf)
+    assert loaded.statistics('max') == 3.0 and loaded.current() == 3.0
+
+
 def test_only_mmengine_and_numpy_classes_are_allowed():
+    assert getattr not in MMENGINE_CHECKPOINT_GLOBALS
     modules = {getattr(g, '__module__', '') for g in MMENGINE_CHECKPOINT_GLOBALS}
     assert all(m.startswith(('numpy', 'mmengine')) for m in modules), modules

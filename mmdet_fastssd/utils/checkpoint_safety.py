@@ -10,13 +10,17 @@ MMEngine's ``HistoryBuffer.__getstate__`` also pickles its statistics
 functions (``min``, ``max``, ...) as ``getattr(HistoryBuffer, name)``;
 allowing ``getattr`` would let a checkpoint call any attribute of any allowed
 object, so instead buffers are pickled without them: ``__setstate__``
-restores the class's registered methods anyway.
+restores the class's registered methods anyway. For the same reason the
+parameter schedulers' states are saved without the functions some of them
+keep (``OneCycleParamScheduler.anneal_func``); ``__init__`` rebuilds those
+from the config before ``load_state_dict`` runs.
 """
 from typing import List
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
+from mmengine.optim.scheduler.param_scheduler import _ParamScheduler
 
 
 def _numpy_globals() -> List[object]:
@@ -40,6 +44,15 @@ def _history_buffer_state(self: HistoryBuffer) -> dict:
     return state
 
 
+_scheduler_state_dict = _ParamScheduler.state_dict
+
+
+def _scheduler_state(self: _ParamScheduler) -> dict:
+    """A parameter scheduler's state without functions (rebuilt on init)."""
+    return {key: value for key, value in _scheduler_state_dict(self).items()
+            if not callable(value)}
+
+
 def allow_mmengine_checkpoints() -> None:
     """Allow-list MMEngine's checkpoint classes for ``torch.load``.
 
@@ -47,6 +60,7 @@ def allow_mmengine_checkpoints() -> None:
     ``add_safe_globals``.
     """
     HistoryBuffer.__getstate__ = _history_buffer_state
+    _ParamScheduler.state_dict = _scheduler_state
     add = getattr(torch.serialization, 'add_safe_globals', None)
     if add is not None:
         add(MMENGINE_CHECKPOINT_GLOBALS)

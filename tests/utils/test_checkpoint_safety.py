@@ -49,6 +49,28 @@ def test_history_buffer_keeps_its_statistics_after_loading():
     assert loaded.statistics('max') == 3.0 and loaded.current() == 3.0
 
 
+def test_one_cycle_scheduler_state_loads_and_resumes():
+    from mmengine.optim.scheduler import OneCycleLR
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=0.1)
+    sched = OneCycleLR(opt, eta_max=0.1, total_steps=10,
+                       anneal_strategy='linear')
+    for _ in range(4):
+        opt.step()
+        sched.step()
+    state = round_trip(sched.state_dict())
+    assert 'anneal_func' not in state and state['last_step'] == 4
+    opt2 = torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=0.1)
+    resumed = OneCycleLR(opt2, eta_max=0.1, total_steps=10,
+                         anneal_strategy='linear')
+    resumed.load_state_dict(state)
+    for _ in range(3):
+        opt.step()
+        sched.step()
+        opt2.step()
+        resumed.step()
+    assert resumed.get_last_value() == pytest.approx(sched.get_last_value())
+
+
 def test_only_mmengine_and_numpy_classes_are_allowed():
     assert getattr not in MMENGINE_CHECKPOINT_GLOBALS
     modules = {getattr(g, '__module__', '') for g in MMENGINE_CHECKPOINT_GLOBALS}

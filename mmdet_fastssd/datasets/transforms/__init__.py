@@ -1,1 +1,9 @@
-__all__ = []
+"""Data transforms of the lecture's training recipe.
+
+Horizontal flip and rotation use mmdet's own ``RandomFlip`` and ``Rotate``
+(``Rotate`` rotates each box's corners and takes the enclosing box); this
+package adds fast.ai's ``RandomLighting``.
+"""
+from .random_lighting import RandomLighting, lighting
+
+__all__ = ['RandomLighting', 'lighting']

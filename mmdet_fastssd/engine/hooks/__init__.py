@@ -1,1 +1,4 @@
-__all__ = []
+from .freeze_schedule_hook import (LECTURE_LAYER_GROUPS, FreezeScheduleHook,
+                                   layer_group_index)
+
+__all__ = ['FreezeScheduleHook', 'LECTURE_LAYER_GROUPS', 'layer_group_index']

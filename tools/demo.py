@@ -9,6 +9,7 @@ one of them is.
 """
 import argparse
 import glob
+import os
 import os.path as osp
 import re
 import subprocess
@@ -18,8 +19,14 @@ import time
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+# The demo's data set: many distinct images rather than many epochs, since a
+# detector trained from scratch overfits a small synthetic set.
+NUM_TRAIN = 6400
+NUM_TEST = 300
+
 
 def parse_args(argv=None) -> argparse.Namespace:
+    """Command-line arguments."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--config', default='configs/fastssd_shapes.py')
     parser.add_argument('--work-dir', default='work_dirs/fastssd_shapes')
@@ -53,13 +60,14 @@ def last_checkpoint(work_dir: str) -> str:
 
 
 def main(argv=None) -> None:
+    """Generate (if missing), train, evaluate and draw."""
     args = parse_args(argv)
     from mmdet_fastssd.datasets.shapes_generator import generate_shapes_voc
     start = time.time()
-    root = generate_shapes_voc(osp.join(ROOT, args.data_root))
+    root = generate_shapes_voc(osp.join(ROOT, args.data_root),
+                               num_train=NUM_TRAIN, num_test=NUM_TEST)
     print(f'shapes data: {root} ({time.time() - start:.0f} s)', flush=True)
     work_dir = osp.join(ROOT, args.work_dir)
-    import os
     os.makedirs(work_dir, exist_ok=True)
     run([sys.executable, 'tools/train.py', args.config, '--work-dir',
          work_dir], osp.join(work_dir, 'demo_train.log'))

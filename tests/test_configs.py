@@ -29,7 +29,11 @@ def test_config_builds(path):
     assert model.bbox_head.num_classes == len(
         cfg.train_dataloader.dataset.get('metainfo', {}).get(
             'classes', range(20)))
-    assert METRICS.build(cfg.val_evaluator).eval_mode == '11points'
+    evaluators = cfg.val_evaluator if isinstance(
+        cfg.val_evaluator, list) else [cfg.val_evaluator]
+    metrics = [METRICS.build(e) for e in evaluators]
+    assert all(m.eval_mode == '11points' for m in metrics
+               if hasattr(m, 'eval_mode'))
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         assert cfg[key].dataset.type in DATASETS
 

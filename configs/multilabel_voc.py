@@ -1,0 +1,16 @@
+# fast.ai lesson 9 multi-label classifier on VOC2007, 224x224 squish. Labels
+# are the classes of each image's VOC annotations (gt_instances.labels).
+#   python tools/train.py configs/multilabel_voc.py
+_base_ = [
+    './_base_/models/multilabel_r34.py',
+    './_base_/datasets/voc07_224.py',
+    './_base_/schedules/adam_onecycle.py',
+    'mmdet::_base_/default_runtime.py',
+]
+
+val_evaluator = dict(_delete_=True, type='MultiLabelMetric', thresh=0.5)
+test_evaluator = val_evaluator
+
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=20),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))

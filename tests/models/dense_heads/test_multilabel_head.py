@@ -1,0 +1,112 @@
+import pytest
+import torch
+import torch.nn as nn
+from mmengine.structures import InstanceData
+
+from lecture_oracle_extra import multi_label_bce, multi_label_targets
+from mmdet.registry import MODELS
+from mmdet.structures import DetDataSample
+
+import mmdet_fastssd  # noqa: F401
+from mmdet_fastssd.models.dense_heads.multilabel_head import \
+    AdaptiveConcatPool2d
+from mmdet_fastssd.models.dense_heads.multilabel_targets import multi_hot
+
+C = 5
+META = dict(batch_input_shape=(224, 224), img_shape=(224, 224),
+            ori_shape=(448, 336), scale_factor=(224 / 336, 224 / 448))
+
+
+def build_head(**kwargs):
+    cfg = dict(type='MultiLabelHead', num_classes=C, in_channels=16)
+    cfg.update(kwargs)
+    head = MODELS.build(cfg)
+    head.eval()
+    return head
+
+
+def gts_of(label_lists):
+    return [InstanceData(bboxes=torch.zeros(len(ls), 4),
+                         labels=torch.tensor(ls, dtype=torch.long))
+            for ls in label_lists]
+
+
+def test_layers_are_fastais_default_head():
+    head = build_head()
+    kinds = [type(m) for m in head.layers]
+    assert kinds == [AdaptiveConcatPool2d, nn.Flatten, nn.BatchNorm1d,
+                     nn.Dropout, nn.Linear, nn.ReLU, nn.BatchNorm1d,
+                     nn.Dropout, nn.Linear]
+    assert head.layers[2].num_features == 32
+    assert head.layers[4].in_features == 32
+    assert head.layers[4].out_features == 512
+    assert head.layers[8].out_features == C
+    assert head.layers[3].p == 0.25 and head.layers[7].p == 0.5
+
+
+def test_concat_pool_is_max_then_mean():
+    x = torch.arange(8.).reshape(1, 2, 2, 2)
+    out = AdaptiveConcatPool2d()(x)
+    assert out.shape == (1, 4, 1, 1)
+    assert out.flatten().tolist() == [3., 7., 1.5, 5.5]
+
+
+def test_forward_shape_and_wrong_channels():
+    head = build_head()
+    (logits, ) = head((torch.randn(3, 16, 7, 7), ))
+    assert logits.shape == (3, C)
+    with pytest.raises(ValueError, match='bbox_head.in_channels'):
+        head((torch.randn(3, 8, 7, 7), ))
+
+
+def test_multi_hot_counts_a_class_once_and_empty_images():
+    labels = [[0, 3, 3, 3], [], [4, 1], [2]]
+    target = multi_hot([torch.tensor(ls, dtype=torch.long) for ls in labels],
+                       C, torch.zeros(1))
+    assert torch.equal(target, multi_label_targets(labels, C))
+    assert target.tolist()[0] == [1., 0., 0., 1., 0.]
+    assert target.tolist()[1] == [0.] * C
+
+
+def test_multi_hot_names_a_bad_label():
+    with pytest.raises(ValueError, match='num_classes=5'):
+        multi_hot([torch.tensor([5])], C, torch.zeros(1))
+
+
+def test_loss_is_bce_of_the_multi_hot_targets():
+    gen = torch.Generator().manual_seed(0)
+    head = build_head()
+    logits = torch.randn(4, C, generator=gen) * 3
+    labels = [[0, 3, 3], [], [4, 1, 2, 0], [2]]
+    losses = head.loss_by_feat(logits, gts_of(labels), [META] * 4)
+    ref = multi_label_bce(logits, multi_label_targets(labels, C))
+    assert losses['loss_cls'].item() == pytest.approx(ref.item(), rel=1e-5)
+
+
+def test_loss_through_the_detector_api_backpropagates():
+    head = build_head()
+    head.train()
+    samples = []
+    for gt in gts_of([[1], [2, 2], [0, 4]]):
+        sample = DetDataSample(metainfo=META)
+        sample.gt_instances = gt
+        samples.append(sample)
+    x = torch.randn(3, 16, 7, 7, requires_grad=True)
+    losses = head.loss((x, ), samples)
+    losses['loss_cls'].backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+def test_predict_gives_one_whole_image_instance_per_class():
+    head = build_head()
+    logits = torch.tensor([[2., -1., 0., 3., -4.], [0.] * C])
+    meta2 = dict(META, img_shape=(224, 200), ori_shape=(300, 400))
+    res = head.predict_by_feat(logits, batch_img_metas=[META, meta2],
+                               rescale=True)
+    assert [len(r) for r in res] == [C, C]
+    assert res[0].labels.tolist() == list(range(C))
+    assert torch.allclose(res[0].scores, torch.sigmoid(logits[0]))
+    assert torch.equal(res[0].bboxes, torch.tensor([[0., 0., 336., 448.]] * C))
+    assert torch.equal(res[1].bboxes[0], torch.tensor([0., 0., 400., 300.]))
+    res = head.predict_by_feat(logits, batch_img_metas=[META, meta2])
+    assert torch.equal(res[1].bboxes[0], torch.tensor([0., 0., 200., 224.]))

@@ -15,7 +15,7 @@ TINY = """
 _base_ = '{base}'
 data_root = '{data}/'
 model = dict(backbone=dict(base_channels=8),
-             bbox_head=dict(in_channels=64, feat_channels=32))
+             bbox_head=dict(in_channels=32, feat_channels=32))
 train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
                         dataset=dict(data_root=data_root))
 val_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,

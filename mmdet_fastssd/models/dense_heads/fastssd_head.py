@@ -14,7 +14,8 @@ from mmdet.utils import InstanceList, OptConfigType, OptInstanceList
 
 from ..layers import OutConv, StdConv
 from .fastssd_postprocess import batched_detections
-from .fastssd_targets import box_loss_weights, pad_gt_instances
+from .fastssd_targets import (assigned_targets, pad_gt_instances,
+                              positive_box_weights)
 
 DEFAULT_TEST_CFG = dict(score_thr=0.02, nms_pre=1000,
                         nms=dict(type='nms', iou_threshold=0.45),
@@ -122,16 +123,28 @@ class FastSSDHead(BaseDenseHead):
         """
         self.prior_generator.check_featmap_sizes(
             [c.shape[-2:] for c in cls_scores])
-        batch = cls_scores[0].size(0)
-        cls = [c.permute(0, 2, 3, 1).reshape(batch, -1, self.cls_out_channels)
-               for c in cls_scores]  # [B, g*g*k, C+1] per level
-        box = [b.permute(0, 2, 3, 1).reshape(batch, -1, 4)
-               for b in bbox_preds]  # [B, g*g*k, 4] per level
-        return torch.cat(cls, 1), torch.cat(box, 1)
+        k = self.num_base_priors
+        # Views only; the single copy is the concatenation.
+        cls = [c.permute(0, 2, 3, 1).flatten(1, 2).unflatten(
+            2, (k, self.cls_out_channels))
+               for c in cls_scores]  # [B, g*g, k, C+1] per level
+        box = [b.permute(0, 2, 3, 1).flatten(1, 2).unflatten(2, (k, 4))
+               for b in bbox_preds]  # [B, g*g, k, 4] per level
+        return (torch.cat(cls, 1).flatten(1, 2),  # [B, A, C+1]
+                torch.cat(box, 1).flatten(1, 2))  # [B, A, 4]
 
     def priors(self, like: Tensor) -> Tuple[Tensor, Tensor]:
-        """Anchors [A, 4] and cell sizes [A, 2] on ``like``'s device/dtype."""
-        return self.prior_generator.flat_priors(like.dtype, like.device)
+        """Anchors [A, 4] and cell sizes [A, 2] on ``like``'s device/dtype.
+
+        Cached per (generator, dtype, device); treat them as read-only.
+        """
+        key = (id(self.prior_generator), like.dtype, like.device)
+        cache = self.__dict__.setdefault('_prior_cache', {})
+        if key not in cache:
+            cache.clear()
+            cache[key] = self.prior_generator.flat_priors(like.dtype,
+                                                          like.device)
+        return cache[key]
 
     def loss_by_feat(self,
                      cls_scores: List[Tensor],
@@ -149,18 +162,36 @@ class FastSSDHead(BaseDenseHead):
             dict[str, Tensor]: ``loss_cls`` and ``loss_bbox``.
         """
         cls, box = self.flatten_outputs(cls_scores, bbox_preds)
+        return self.loss_by_flat(cls, box, batch_gt_instances,
+                                 batch_img_metas)
+
+    def loss_by_flat(self, cls: Tensor, box: Tensor,
+                     batch_gt_instances: InstanceList,
+                     batch_img_metas: List[dict]) -> dict:
+        """``loss_by_feat`` from flattened outputs.
+
+        Args:
+            cls (Tensor): logits [B, A, C+1].
+            box (Tensor): activations [B, A, 4].
+            batch_gt_instances (list[InstanceData]): pixel gts per image.
+            batch_img_metas (list[dict]): image metas.
+
+        Returns:
+            dict[str, Tensor]: ``loss_cls`` and ``loss_bbox``.
+        """
         priors, cells = self.priors(box)
         gt_boxes, gt_labels, gt_valid = pad_gt_instances(
             batch_gt_instances, batch_img_metas, box)  # [B, G, 4], [B, G]
         gt_inds, _ = self.assigner.assign_batch(priors, gt_boxes, gt_valid)
-        pos = gt_inds >= 0  # [B, A]
-        safe = gt_inds.clamp(min=0)  # [B, A]
-        labels = gt_labels.gather(1, safe).masked_fill(~pos, self.num_classes)
-        matched = gt_boxes.gather(1, safe[..., None].expand(-1, -1, 4))
-        decoded = self.bbox_coder.decode(priors, box, cells)  # [B, A, 4]
-        loss_bbox = self.loss_bbox(decoded, matched,
-                                   weight=box_loss_weights(pos, decoded),
-                                   reduction_override='sum')
+        labels, img, prior, gt = assigned_targets(gt_inds, gt_labels,
+                                                  self.num_classes)
+        # Only positive anchors enter the box loss: decode those alone.
+        decoded = self.bbox_coder.decode(priors[prior], box[img, prior],
+                                         cells[prior])  # [P, 4]
+        loss_bbox = self.loss_bbox(
+            decoded, gt_boxes[img, gt],
+            weight=positive_box_weights(img, box.size(0), decoded),
+            reduction_override='sum')
         return dict(loss_cls=self.loss_cls(cls, labels), loss_bbox=loss_bbox)
 
     def predict_by_feat(self,

@@ -44,7 +44,7 @@ class TanhOffsetCoder:
         self.eps = eps
 
     def decode(self, priors: Tensor, pred: Tensor, cell_sizes: Tensor) -> Tensor:
-        """Activations to boxes.
+        """Activations to boxes (``addcmul``: few kernels).
 
         Args:
             priors (Tensor): anchors [..., 4] x1y1x2y2.
@@ -56,8 +56,8 @@ class TanhOffsetCoder:
         """
         t = torch.tanh(pred)  # [..., 4]
         a_ctr, a_wh = xyxy_to_cxcywh(priors)
-        ctr = a_ctr + t[..., :2] / 2 * cell_sizes
-        wh = (t[..., 2:] / 2 + 1) * a_wh
+        ctr = torch.addcmul(a_ctr, t[..., :2], cell_sizes, value=0.5)
+        wh = torch.addcmul(a_wh, t[..., 2:], a_wh, value=0.5)
         return cxcywh_to_xyxy(ctr, wh)
 
     def encode(self, priors: Tensor, gt: Tensor, cell_sizes: Tensor) -> Tensor:

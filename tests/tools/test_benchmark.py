@@ -1,0 +1,81 @@
+"""Smoke test of tools/benchmark.py's functions on tiny sizes.
+
+No timing is asserted: speed goals live in the benchmark's printed table.
+"""
+import os.path as osp
+import sys
+
+import pytest
+import torch
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.join(ROOT, 'tools'))
+
+import benchmark  # noqa: E402
+import benchmark_lecture as lecture  # noqa: E402
+import benchmark_loss as bl  # noqa: E402
+import benchmark_models as bm  # noqa: E402
+from benchmark_report import loss_targets, model_targets  # noqa: E402
+
+CPU = torch.device('cpu')
+
+
+@pytest.mark.parametrize('grids', [(4, 2, 1), (6, 3, 2, 1)])
+def test_every_loss_path_runs_and_the_lecture_restatement_agrees(grids):
+    case = bl.make_case(2, grids, CPU)
+    times = benchmark.time_loss_case(case, CPU, repeats=1)
+    assert set(times) >= {'head', 'head+flatten', 'lecture', 'stock',
+                          'floor autograd', 'floor fused', 'floor'}
+    head = bl.build_head(grids, CPU)
+    ours = head.loss_by_flat(case.cls, case.box, case.gts, case.metas)
+    anchors, grid_sizes = lecture.lecture_anchors(grids)
+    ref = lecture.ssd_loss(case.cls, case.box_lecture, case.gts_lecture,
+                           [g.labels for g in case.gts], anchors,
+                           grid_sizes, bl.NUM_CLASSES)
+    total = ours['loss_cls'] + ours['loss_bbox']
+    assert total.item() == pytest.approx(ref.item(), rel=1e-5)
+
+
+def test_stock_shim_gives_ssdhead_the_same_anchors():
+    shim = bl.StockPriors(bl.LECTURE_GRIDS, CPU)
+    priors, _ = bl.build_head(bl.LECTURE_GRIDS, CPU).priors(torch.zeros(1))
+    assert torch.allclose(torch.cat(shim.grid_priors(None)),
+                          priors * bl.INPUT)
+
+
+def test_postprocess_inference_and_train_pieces_run():
+    bm.postprocess_fn(2, CPU)()
+    for cfg, size in ((bm.FASTSSD_CFG, 224), (bm.SSD300_CFG, 300)):
+        model = bm.build_detector(cfg, CPU)
+        bm.inference_fn(model, bm.fake_batch(1, size, CPU), CPU)()
+    fns = bm.train_step_fns(bm.build_detector(bm.FASTSSD_CFG, CPU), 2, 224,
+                            CPU)
+    assert list(fns) == ['step', 'backbone fwd', 'head+assign+loss',
+                         'assign+loss']
+    for fn in fns.values():
+        fn()
+
+
+def test_data_loader_on_tiny_shapes(tmp_path):
+    from mmdet_fastssd.datasets import generate_shapes_voc
+    generate_shapes_voc(str(tmp_path), num_train=4, num_test=2,
+                        img_size=96, seed=1)
+    loader = bm.data_loader(str(tmp_path), num_workers=0, batch_size=2)
+    batch = next(iter(loader))
+    assert batch['inputs'][0].shape[-2:] == (224, 224)
+
+
+def test_targets_and_report(tmp_path):
+    res = {('loss', 189, 8, 'head'): 1.0, ('loss', 189, 8, 'floor'): 1.0,
+           ('loss', 189, 8, 'lecture'): 5.0, ('post', 4): 3.0}
+    targets = loss_targets(res, 765, (8, )) + model_targets(res, 4, 2)
+    status = {t.name: t.passed for t in targets}
+    assert status['floor: head / fastest class loss, 189 anchors, batch 8']
+    assert status['lecture: lecture / head, 189 anchors, batch 8'] is True
+    assert status['post-processing per image, batch 4'] is False
+    assert status['stock: stock SSDHead / head, 765 anchors, batch 8'] is None
+    out = tmp_path / 'bench.md'
+    assert benchmark.main(['--quick', '--sections', 'post', '--threads', '1',
+                           '--out', str(out)]) == 0
+    text = out.read_text()
+    assert 'Targets' in text and 'Post-processing' in text and 'MISS' in text

@@ -78,16 +78,26 @@ def fake_batch(batch: int, size: int, device: torch.device,
 def inference_fn(model: torch.nn.Module, data: dict, device: torch.device,
                  amp: bool = False,
                  channels_last: bool = False) -> Callable[[], None]:
-    """Preprocess + backbone + head + post-processing, no grad."""
+    """Preprocess + backbone + head + post-processing, no grad.
+
+    ``SingleStageDetector.predict`` spelled out so that autocast covers the
+    network only: post-processing runs in float32 (mmcv's NMS takes no
+    bf16/fp16 boxes).
+    """
     model.eval()
 
     def run() -> None:
-        with torch.no_grad(), autocast(device, amp):
+        with torch.no_grad():
             batch = model.data_preprocessor(data, False)
             x = batch['inputs']
             if channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
-            model(x, batch['data_samples'], mode='predict')
+            metas = [s.metainfo for s in batch['data_samples']]
+            with autocast(device, amp):
+                outs = model.bbox_head(model.extract_feat(x))
+            outs = [[o.float() for o in level] for level in outs]
+            model.bbox_head.predict_by_feat(*outs, batch_img_metas=metas,
+                                            rescale=True)
     return run
 
 

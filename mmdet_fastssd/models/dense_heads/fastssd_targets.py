@@ -64,21 +64,6 @@ def pad_gt_instances(batch_gt_instances: InstanceList,
     return gt_boxes, gt_labels, valid
 
 
-def box_loss_weights(pos: Tensor, like: Tensor) -> Tensor:
-    """Weights that turn a summed L1 into a per-image mean over positives.
-
-    Args:
-        pos (Tensor): bool mask of positive anchors [B, A].
-        like (Tensor): decoded boxes [B, A, 4] (dtype and shape).
-
-    Returns:
-        Tensor: [B, A, 4], ``1 / (4 * num_pos)`` on positives, 0 elsewhere.
-    """
-    num_pos = pos.sum(1, keepdim=True).clamp(min=1)  # [B, 1]
-    weight = pos.to(like.dtype) / (4 * num_pos)  # [B, A]
-    return weight[..., None].expand_as(like)  # [B, A, 4]
-
-
 def assigned_targets(gt_inds: Tensor, gt_labels: Tensor, num_classes: int
                      ) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
     """Class targets of every anchor and the positives' coordinates.

@@ -58,6 +58,7 @@ def focal_weight(logits: Tensor, targets: Tensor, alpha: float,
     w = alpha * targets + (1 - alpha) * (1 - targets)
     return w * (1 - pt).pow(gamma)
 
+
 CHUNK_ELEMENTS = 1 << 16  # floats per row chunk on the CPU (256 KiB buffers)
 
 

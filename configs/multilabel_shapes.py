@@ -3,62 +3,29 @@
 # so the backbone is trained from scratch; to fit a 2-core CPU it is a
 # ResNet-18 at quarter width (base_channels=16) cut after stage 3 (stride
 # 16) at 112 px: a 64x7x7 map, pooled by the head as ResNet-34's 512x7x7 is.
-_base_ = './multilabel_voc.py'
+_base_ = [
+    './_base_/models/multilabel_r34.py',
+    './_base_/datasets/shapes_112.py',
+    './_base_/schedules/adam_onecycle.py',
+    'mmdet::_base_/default_runtime.py',
+]
 
-data_root = 'data/shapes/'
-classes = ('circle', 'rectangle', 'triangle', 'cross', 'ring')
-metainfo = dict(classes=classes)
 max_epochs = 40
-img_scale = (112, 112)
 lr = 3e-3
 
 model = dict(
     backbone=dict(
         depth=18,
-        base_channels=16,
+        base_channels=16,  # a quarter-width ResNet-18 cut after stage 3
         num_stages=3,
         strides=(1, 2, 2),
         dilations=(1, 1, 1),
         out_indices=(2, ),
         init_cfg=None),
-    bbox_head=dict(
-        num_classes=len(classes),
-        in_channels=64))
+    bbox_head=dict(num_classes=5, in_channels=64))
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=False),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor'))
-]
-
-train_dataloader = dict(
-    batch_size=16,
-    dataset=dict(
-        pipeline=train_pipeline,
-        data_root=data_root,
-        metainfo=metainfo,
-        ann_file='SHAPES/ImageSets/Main/trainval.txt',
-        data_prefix=dict(sub_data_root='SHAPES/'),
-        filter_cfg=dict(filter_empty_gt=True, min_size=0)))
-val_dataloader = dict(
-    dataset=dict(
-        data_root=data_root,
-        metainfo=metainfo,
-        pipeline=test_pipeline,
-        ann_file='SHAPES/ImageSets/Main/test.txt',
-        data_prefix=dict(sub_data_root='SHAPES/')))
-test_dataloader = val_dataloader
+val_evaluator = dict(_delete_=True, type='MultiLabelMetric', thresh=0.5)
+test_evaluator = val_evaluator
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 optim_wrapper = dict(optimizer=dict(lr=lr))
@@ -75,4 +42,6 @@ param_scheduler = [
         by_epoch=True,
         convert_to_iter_based=True)
 ]
-default_hooks = dict(logger=dict(interval=50))
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))

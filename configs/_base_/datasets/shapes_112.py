@@ -1,0 +1,55 @@
+# The embedded synthetic shapes data (VOC layout in data/shapes/SHAPES, made by
+# tools/make_shapes.py or `make demo`), squished to 112 px. With the narrow
+# ResNet-18 cut after stage 3 below (stride 16) that keeps the lecture's 7x7
+# map. Children set model.backbone=shapes_backbone and their head's
+# in_channels (= 8 x base_channels).
+_base_ = ['./voc07_224.py']
+
+data_root = 'data/shapes/'
+classes = ('circle', 'rectangle', 'triangle', 'cross', 'ring')
+metainfo = dict(classes=classes)
+img_scale = (112, 112)
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=img_scale, keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=img_scale, keep_ratio=False),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor'))
+]
+train_dataloader = dict(
+    batch_size=16,
+    dataset=dict(
+        pipeline=train_pipeline,
+        data_root=data_root,
+        metainfo=metainfo,
+        ann_file='SHAPES/ImageSets/Main/trainval.txt',
+        data_prefix=dict(sub_data_root='SHAPES/'),
+        filter_cfg=dict(filter_empty_gt=True, min_size=0)))
+val_dataloader = dict(
+    dataset=dict(
+        data_root=data_root,
+        metainfo=metainfo,
+        pipeline=test_pipeline,
+        ann_file='SHAPES/ImageSets/Main/test.txt',
+        data_prefix=dict(sub_data_root='SHAPES/')))
+test_dataloader = val_dataloader
+
+# No pretrained weights offline: a from-scratch ResNet-18 cut after stage 3.
+shapes_backbone = dict(
+    depth=18,
+    base_channels=32,
+    num_stages=3,
+    strides=(1, 2, 2),
+    dilations=(1, 1, 1),
+    out_indices=(2, ),
+    init_cfg=None)

@@ -9,6 +9,7 @@ Run ``python tools/make_shapes.py --out data/shapes`` to build the default set.
 """
 import argparse
 import json
+import multiprocessing
 import os
 import os.path as osp
 import shutil
@@ -76,7 +77,25 @@ def _write_sample(voc_dir: str, seed: int, index: int, img_size: int) -> None:
         f.write(xml)
 
 
-def _write_dataset(voc_dir: str, params: Dict[str, Any]) -> None:
+def _write_samples(voc_dir: str, params: Dict[str, Any], total: int,
+                   workers: int) -> None:
+    """Write samples ``0..total-1``, in ``workers`` processes if above 1.
+
+    Each sample has its own random stream, so the files are the same
+    whatever the number of processes.
+    """
+    args = [(voc_dir, params['seed'], i, params['img_size'])
+            for i in range(total)]
+    if workers <= 1 or total < 2 * workers:
+        for arg in args:
+            _write_sample(*arg)
+        return
+    with multiprocessing.get_context('spawn').Pool(workers) as pool:
+        pool.starmap(_write_sample, args, chunksize=64)
+
+
+def _write_dataset(voc_dir: str, params: Dict[str, Any],
+                   workers: int = 1) -> None:
     """Write all images, annotations, split files and lastly the marker."""
     for sub in ('JPEGImages', 'Annotations', osp.join('ImageSets', 'Main')):
         os.makedirs(osp.join(voc_dir, sub))
@@ -87,8 +106,7 @@ def _write_dataset(voc_dir: str, params: Dict[str, Any]) -> None:
         with open(osp.join(voc_dir, 'ImageSets', 'Main', f'{split}.txt'), 'w',
                   encoding='utf-8', newline='\n') as f:
             f.write(''.join(f'{i:06d}\n' for i in indices))
-    for index in range(total):
-        _write_sample(voc_dir, params['seed'], index, params['img_size'])
+    _write_samples(voc_dir, params, total, workers)
     with open(osp.join(voc_dir, MARKER_NAME), 'w', encoding='utf-8') as f:
         json.dump(params, f, sort_keys=True)
 
@@ -157,7 +175,8 @@ def _swap_in(tmp_dir: str, voc_dir: str, params: Dict[str, Any],
 
 def generate_shapes_voc(out_root: str, num_train: int = 800,
                         num_test: int = 200, img_size: int = 224,
-                        seed: int = 0, overwrite: bool = False) -> str:
+                        seed: int = 0, overwrite: bool = False,
+                        workers: Optional[int] = None) -> str:
     """Write the synthetic shapes data set as ``<out_root>/SHAPES``.
 
     Generates into a hidden temporary sibling folder and renames it into
@@ -173,6 +192,8 @@ def generate_shapes_voc(out_root: str, num_train: int = 800,
         seed (int): random seed. Defaults to 0.
         overwrite (bool): regenerate and replace an existing ``SHAPES``,
             even a matching one. Defaults to False.
+        workers (int, optional): processes drawing images; the files do not
+            depend on it. Defaults to None: one per CPU core.
 
     Returns:
         str: path of the ``SHAPES`` folder.
@@ -196,7 +217,7 @@ def generate_shapes_voc(out_root: str, num_train: int = 800,
                                dir=osp.dirname(voc_dir))
     try:
         os.rmdir(tmp_dir)  # _write_dataset creates the tree itself
-        _write_dataset(tmp_dir, params)
+        _write_dataset(tmp_dir, params, workers or os.cpu_count() or 1)
         _swap_in(tmp_dir, voc_dir, params, overwrite)
     finally:
         if osp.lexists(tmp_dir):
@@ -221,12 +242,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument('--num-test', type=int, default=200)
     parser.add_argument('--img-size', type=int, default=224)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--workers', type=int, default=None,
+                        help='drawing processes (default: one per core)')
     parser.add_argument('--overwrite', action='store_true',
                         help='regenerate and replace an existing SHAPES')
     args = parser.parse_args(argv)
     try:
         voc_dir = generate_shapes_voc(args.out, args.num_train, args.num_test,
-                                      args.img_size, args.seed, args.overwrite)
+                                      args.img_size, args.seed, args.overwrite,
+                                      args.workers)
     except ValueError as err:
         parser.error(str(err))
     print(f'{voc_dir}: {args.num_train} trainval + {args.num_test} test '

@@ -24,8 +24,9 @@ SMALL = dict(num_train=NUM_TRAIN, num_test=NUM_TEST, img_size=IMG_SIZE,
 
 @pytest.fixture(scope='module')
 def voc_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A tiny data set shared by the read-only tests."""
-    return generate_shapes_voc(str(tmp_path_factory.mktemp('shapes')), **SMALL)
+    """A tiny data set shared by the read-only tests (two processes)."""
+    return generate_shapes_voc(str(tmp_path_factory.mktemp('shapes')),
+                               workers=2, **SMALL)
 
 
 def _ids(voc: str, split: str) -> List[str]:
@@ -89,7 +90,8 @@ def test_annotations_are_valid(voc_dir: str) -> None:
 
 def test_same_seed_same_bytes_other_seed_differs(voc_dir: str,
                                                  tmp_path) -> None:
-    again = generate_shapes_voc(str(tmp_path / 'a'), **SMALL)
+    # the fixture drew with two processes, this in one: same bytes
+    again = generate_shapes_voc(str(tmp_path / 'a'), workers=1, **SMALL)
     files = _all_files(voc_dir)
     assert files == _all_files(again)
     _, mismatch, errors = filecmp.cmpfiles(voc_dir, again, files,
@@ -198,16 +200,25 @@ def test_interrupted_run_leaves_nothing(tmp_path, monkeypatch) -> None:
         real(voc, seed, index, img_size)
 
     monkeypatch.setattr(shapes_generator, '_write_sample', failing)
-    with pytest.raises(KeyboardInterrupt):
-        generate_shapes_voc(str(tmp_path), **SMALL)
+    with pytest.raises(KeyboardInterrupt):  # in-process: the patch applies
+        generate_shapes_voc(str(tmp_path), workers=1, **SMALL)
     assert os.listdir(tmp_path) == []
     monkeypatch.setattr(shapes_generator, '_write_sample', real)
     voc = generate_shapes_voc(str(tmp_path), **SMALL)
     monkeypatch.setattr(shapes_generator, '_write_sample', failing)
     with pytest.raises(KeyboardInterrupt):
-        generate_shapes_voc(str(tmp_path), overwrite=True, **SMALL)
+        generate_shapes_voc(str(tmp_path), overwrite=True, workers=1,
+                            **SMALL)
     assert os.listdir(tmp_path) == ['SHAPES']  # old data set kept
     assert len(_ids(voc, 'trainval')) == NUM_TRAIN
+
+
+def test_worker_errors_reach_the_caller(tmp_path) -> None:
+    """A failure inside a drawing process is raised, not swallowed."""
+    params = dict(seed=SEED, img_size=IMG_SIZE)
+    with pytest.raises(OSError, match='could not write image'):
+        shapes_generator._write_samples(str(tmp_path / 'missing'), params,
+                                        total=8, workers=2)
 
 
 def test_cli(tmp_path, capsys) -> None:

@@ -130,8 +130,9 @@ class FastSSDHead(BaseDenseHead):
                for c in cls_scores]  # [B, g*g, k, C+1] per level
         box = [b.permute(0, 2, 3, 1).flatten(1, 2).unflatten(2, (k, 4))
                for b in bbox_preds]  # [B, g*g, k, 4] per level
-        return (torch.cat(cls, 1).flatten(1, 2),  # [B, A, C+1]
-                torch.cat(box, 1).flatten(1, 2))  # [B, A, 4]
+        # float32 even under bf16 autocast: matching and decoding need it
+        return (torch.cat(cls, 1).flatten(1, 2).float(),  # [B, A, C+1]
+                torch.cat(box, 1).flatten(1, 2).float())  # [B, A, 4]
 
     def priors(self, like: Tensor) -> Tuple[Tensor, Tensor]:
         """Anchors [A, 4] and cell sizes [A, 2] on ``like``'s device/dtype.

@@ -96,7 +96,7 @@ class LargestObjectHead(BaseDenseHead):
                 f'feature map {tuple(feat.shape[1:])} does not match '
                 f'bbox_head.in_channels={self.in_channels} and '
                 f'bbox_head.feat_size={self.feat_size}')
-        out = self.layers(feat)  # [B, 4 + C]
+        out = self.layers(feat).float()  # [B, 4 + C], float32 under autocast
         return out[:, 4:], out[:, :4]
 
     def loss_by_feat(self,

@@ -93,7 +93,7 @@ class MultiLabelHead(BaseDenseHead):
         if x[-1].size(1) != self.in_channels:
             raise ValueError(f'feature map has {x[-1].size(1)} channels, '
                              f'bbox_head.in_channels={self.in_channels}')
-        return (self.layers(x[-1]), )  # [B, C]
+        return (self.layers(x[-1]).float(), )  # [B, C], float32 under autocast
 
     def loss_by_feat(self,
                      cls_scores: Tensor,

@@ -98,6 +98,25 @@ def test_loss_backpropagates():
     assert x.grad is not None and torch.isfinite(x.grad).all()
 
 
+def test_bf16_autocast_matches_and_decodes_in_float32():
+    """Under BF16AutocastOptimWrapper's autocast the head sees bf16 maps, but
+    matching, decoding and the loss run in float32: the loss equals the
+    float32 loss of the same (bf16-rounded) activations."""
+    gen = torch.Generator().manual_seed(3)
+    head = build_head()
+    gts = random_gts(2, gen)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        cls, box = head((torch.randn(2, 32, 7, 7, generator=gen), ))
+        assert cls[0].dtype == torch.bfloat16
+        flat_cls, flat_box = head.flatten_outputs(cls, box)
+        assert flat_cls.dtype == flat_box.dtype == torch.float32
+        mixed = head.loss_by_feat(cls, box, gts, [META] * 2)
+    ref = head.loss_by_feat([c.float() for c in cls],
+                            [b.float() for b in box], gts, [META] * 2)
+    for key in ('loss_cls', 'loss_bbox'):
+        assert mixed[key].dtype == torch.float32
+        assert mixed[key].item() == pytest.approx(ref[key].item(), rel=1e-6)
+
 def planted_outputs(head, batch=1):
     """Zero activations except a confident class 3 on anchor (0, 0, k=0)."""
     cls, box = head((torch.zeros(batch, 32, 7, 7), ))

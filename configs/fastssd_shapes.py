@@ -2,9 +2,15 @@
 # tools/make_shapes.py or `make demo`). No pretrained weights exist offline,
 # so the backbone is trained from scratch; to fit a 2-core CPU it is a narrow
 # ResNet-18 cut after stage 3 (stride 16) at 112 px, which keeps the lecture's
-# geometry: a 7x7 map, grids 4/2/1, 189 anchors. Trained from scratch, it
-# overfits a small set (1,600 images x 40 epochs: train mAP 0.66, held-out 0.21),
-# so the demo uses 6,400 images x 10 epochs (tools/demo.py makes them).
+# geometry: a 7x7 map, grids 4/2/1, 189 anchors. It trains in bfloat16
+# autocast (BF16AutocastOptimWrapper: 1.2x faster per step here, AMX/AVX512-BF16
+# CPUs) at batch 32 (1.3x more images per second than 16).
+# Measured on 6,400 images (held-out mAP): 4 epochs 0.21, 12 epochs 0.60;
+# 15 epochs at lr 1e-2 without dropout fitted the training set better but
+# scored 0.57, so the demo draws more images (tools/demo.py: 12,800) and
+# flips them both ways (all five shapes keep their class when flipped) rather
+# than training longer. A 2x wider backbone for the same time, 224 px input
+# or a fourth anchor zoom (0.5) did worse.
 _base_ = [
     './_base_/models/fastssd_r34.py',
     './_base_/datasets/shapes_112.py',
@@ -12,8 +18,8 @@ _base_ = [
     'mmdet::_base_/default_runtime.py',
 ]
 
-max_epochs = 10
-lr = 4e-3
+max_epochs = 8
+lr = 6e-3
 
 model = dict(
     backbone={{_base_.shapes_backbone}},
@@ -26,7 +32,18 @@ model = dict(
     train_cfg=dict(assigner=dict(pos_iou_thr=0.4)))
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-optim_wrapper = dict(optimizer=dict(lr=lr))
+optim_wrapper = dict(type='BF16AutocastOptimWrapper', optimizer=dict(lr=lr))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=(112, 112), keep_ratio=False),
+    dict(
+        type='RandomFlip',
+        prob=[0.25, 0.25, 0.25],
+        direction=['horizontal', 'vertical', 'diagonal']),
+    dict(type='PackDetInputs')
+]
+train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
 param_scheduler = [
     dict(
         type='OneCycleLR',

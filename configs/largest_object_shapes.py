@@ -10,19 +10,12 @@ _base_ = [
     'mmdet::_base_/default_runtime.py',
 ]
 
-max_epochs = 20
+max_epochs = 12
 lr = 3e-3
 
 model = dict(
-    backbone=dict(
-        depth=18,
-        base_channels=16,  # a quarter-width ResNet-18 cut after stage 3
-        num_stages=3,
-        strides=(1, 2, 2),
-        dilations=(1, 1, 1),
-        out_indices=(2, ),
-        init_cfg=None),
-    bbox_head=dict(num_classes=5, in_channels=64, feat_size=(7, 7)))
+    backbone={{_base_.shapes_backbone}},  # the detector's: base 32, 3 stages
+    bbox_head=dict(num_classes=5, in_channels=128, feat_size=(7, 7)))
 
 val_evaluator = [
     dict(type='VOCMetric', metric='mAP', eval_mode='11points'),
@@ -31,7 +24,8 @@ val_evaluator = [
 test_evaluator = val_evaluator
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-optim_wrapper = dict(optimizer=dict(lr=lr))
+optim_wrapper = dict(type='BF16AutocastOptimWrapper', optimizer=dict(lr=lr))
+train_dataloader = dict(batch_size=32)
 param_scheduler = [
     dict(
         type='OneCycleLR',

@@ -10,25 +10,19 @@ _base_ = [
     'mmdet::_base_/default_runtime.py',
 ]
 
-max_epochs = 40
+max_epochs = 12
 lr = 3e-3
 
 model = dict(
-    backbone=dict(
-        depth=18,
-        base_channels=16,  # a quarter-width ResNet-18 cut after stage 3
-        num_stages=3,
-        strides=(1, 2, 2),
-        dilations=(1, 1, 1),
-        out_indices=(2, ),
-        init_cfg=None),
-    bbox_head=dict(num_classes=5, in_channels=64))
+    backbone={{_base_.shapes_backbone}},  # the detector's: base 32, 3 stages
+    bbox_head=dict(num_classes=5, in_channels=128))
 
 val_evaluator = dict(_delete_=True, type='MultiLabelMetric', thresh=0.5)
 test_evaluator = val_evaluator
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-optim_wrapper = dict(optimizer=dict(lr=lr))
+optim_wrapper = dict(type='BF16AutocastOptimWrapper', optimizer=dict(lr=lr))
+train_dataloader = dict(batch_size=32)
 param_scheduler = [
     dict(
         type='OneCycleLR',

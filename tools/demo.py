@@ -21,7 +21,7 @@ sys.path.insert(0, ROOT)
 
 # The demo's data set: many distinct images rather than many epochs, since a
 # detector trained from scratch overfits a small synthetic set.
-NUM_TRAIN = 6400
+NUM_TRAIN = 12800
 NUM_TEST = 300
 
 

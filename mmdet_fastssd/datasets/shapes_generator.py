@@ -20,7 +20,7 @@ import cv2
 
 from .shapes_render import SHAPES_CLASSES, ShapeInstance, render_sample
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 # Not "VOC2007": mmdet's VOCDataset would tag the set as VOC2007 and VOCMetric
 # would then print the 20 VOC class names in its per-class table.
 SUBSET = 'SHAPES'

@@ -5,6 +5,12 @@ Every image comes from its own random stream (``PCG64`` seeded by
 solid shapes of ``SHAPES_CLASSES`` with varied size and aspect ratio on a
 textured background with clutter that is none of the classes; boxes are the
 tight boxes of each shape's drawn pixels.
+
+Version 2 of the data (``GENERATOR_VERSION``) draws object sizes uniformly
+in ``OBJECT_SCALE_RANGE`` (version 1: log-uniformly, so twice as many objects
+under 20% of the side), hides at most 35% of an earlier object (was 50%) and
+blends 1-4 clutter strokes (was 2-9). With the same detector recipe (12
+epochs) held-out mAP went from 0.48 on version 1 to 0.60 on version 2.
 """
 import math
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
@@ -19,7 +25,8 @@ SIDE_RANGE = (0.75, 1.25)
 OBJECT_SCALE_RANGE = (0.12, 0.70)
 ASPECT_RANGE = (0.5, 2.0)
 MAX_OBJECTS = 6
-MAX_HIDDEN = 0.5
+MAX_HIDDEN = 0.35
+CLUTTER_RANGE = (1, 5)  # strokes per image, high end exclusive
 MIN_CONTRAST = 60.0
 _PLACE_TRIES = 30
 _COLOR_TRIES = 20
@@ -144,7 +151,7 @@ def _sample_spec(rng: np.random.Generator, height: int,
     """Random class, size, aspect ratio and position, inside the image."""
     name = SHAPES_CLASSES[int(rng.integers(len(SHAPES_CLASSES)))]
     side = min(height, width)
-    scale = side * _log_uniform(rng, *OBJECT_SCALE_RANGE)
+    scale = side * rng.uniform(*OBJECT_SCALE_RANGE)
     aspect = 1.0 if name == 'circle' and rng.random() < 0.3 else \
         _log_uniform(rng, *ASPECT_RANGE)
     low = max(6, round(0.08 * side))
@@ -182,7 +189,7 @@ def _add_clutter(rng: np.random.Generator, canvas: np.ndarray) -> None:
     """Blend thin lines and open scribbles (none of the classes) in place."""
     height, width = canvas.shape[:2]
     side = min(height, width)
-    for i in range(int(rng.integers(2, 7)) + int(rng.integers(0, 4))):
+    for i in range(int(rng.integers(*CLUTTER_RANGE))):
         layer = np.zeros((height, width), np.uint8)
         if i % 2 == 0:  # a straight line, possibly crossing the border
             p, q = rng.integers(-side // 4, side * 5 // 4, size=(2, 2))

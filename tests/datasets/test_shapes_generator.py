@@ -88,6 +88,27 @@ def test_annotations_are_valid(voc_dir: str) -> None:
     assert any(h != w for h, w in sizes), 'expected some non-square images'
 
 
+def test_the_issue_properties_hold_over_many_images() -> None:
+    """What makes mAP mean something: all classes, 1-6 objects, sizes from
+    about 10% to 70% of the side, overlaps."""
+    counts, names, rel_sizes, overlapping = [], set(), [], 0
+    for index in range(120):
+        image, objs = render_sample(SEED, index, 128)
+        side = min(image.shape[:2])
+        counts.append(len(objs))
+        names |= {o.spec.name for o in objs}
+        boxes = np.array([o.bbox for o in objs], dtype=float)  # [n, 4]
+        rel_sizes += list(np.maximum(boxes[:, 2] - boxes[:, 0],
+                                     boxes[:, 3] - boxes[:, 1]) / side)
+        lt = np.maximum(boxes[:, None, :2], boxes[None, :, :2])  # [n, n, 2]
+        rb = np.minimum(boxes[:, None, 2:], boxes[None, :, 2:])
+        inter = np.clip(rb - lt, 0, None).prod(-1)  # [n, n]
+        overlapping += bool(np.triu(inter, 1).any())
+    assert names == set(SHAPES_CLASSES)
+    assert min(counts) >= 1 and max(counts) == 6
+    assert min(rel_sizes) < 0.15 and max(rel_sizes) > 0.6
+    assert overlapping >= 0.2 * 120
+
 def test_same_seed_same_bytes_other_seed_differs(voc_dir: str,
                                                  tmp_path) -> None:
     # the fixture drew with two processes, this in one: same bytes

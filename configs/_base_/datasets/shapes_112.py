@@ -2,7 +2,7 @@
 # tools/make_shapes.py or `make demo`), squished to 112 px. With the narrow
 # ResNet-18 cut after stage 3 below (stride 16) that keeps the lecture's 7x7
 # map. Children set model.backbone=shapes_backbone and their head's
-# in_channels (= 8 x base_channels).
+# in_channels (= 4 x base_channels: 128).
 _base_ = ['./voc07_224.py']
 
 data_root = 'data/shapes/'

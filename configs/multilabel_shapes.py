@@ -1,8 +1,10 @@
 # The multi-label classifier on the embedded synthetic shapes data (VOC
-# layout, made by tools/make_shapes.py). No pretrained weights exist offline,
-# so the backbone is trained from scratch; to fit a 2-core CPU it is a
-# ResNet-18 at quarter width (base_channels=16) cut after stage 3 (stride
-# 16) at 112 px: a 64x7x7 map, pooled by the head as ResNet-34's 512x7x7 is.
+# layout, made by `make demo` or tools/make_shapes.py; the README's figures
+# are on the demo's 12,800 images). No pretrained weights exist offline, so
+# the backbone is trained from scratch: the shapes detector's narrow
+# ResNet-18 (base_channels=32) cut after stage 3 (stride 16) at 112 px, a
+# 128x7x7 map, pooled by the head as ResNet-34's 512x7x7 is. bf16 autocast
+# and batch 32 as in configs/fastssd_shapes.py.
 _base_ = [
     './_base_/models/multilabel_r34.py',
     './_base_/datasets/shapes_112.py',
@@ -10,7 +12,7 @@ _base_ = [
     'mmdet::_base_/default_runtime.py',
 ]
 
-max_epochs = 12
+max_epochs = 8
 lr = 3e-3
 
 model = dict(

@@ -14,7 +14,11 @@ train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='Resize', scale=img_scale, keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),
+    # all five shapes keep their class when flipped either way
+    dict(
+        type='RandomFlip',
+        prob=[0.25, 0.25, 0.25],
+        direction=['horizontal', 'vertical', 'diagonal']),
     dict(type='PackDetInputs')
 ]
 test_pipeline = [

@@ -64,8 +64,11 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     from mmdet_fastssd.datasets.shapes_generator import generate_shapes_voc
     start = time.time()
-    root = generate_shapes_voc(osp.join(ROOT, args.data_root),
-                               num_train=NUM_TRAIN, num_test=NUM_TEST)
+    try:
+        root = generate_shapes_voc(osp.join(ROOT, args.data_root),
+                                   num_train=NUM_TRAIN, num_test=NUM_TEST)
+    except ValueError as err:  # e.g. a set made by an older generator
+        raise SystemExit(f'demo: {err}') from None
     print(f'shapes data: {root} ({time.time() - start:.0f} s)', flush=True)
     work_dir = osp.join(ROOT, args.work_dir)
     os.makedirs(work_dir, exist_ok=True)

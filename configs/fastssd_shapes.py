@@ -18,7 +18,7 @@ _base_ = [
     'mmdet::_base_/default_runtime.py',
 ]
 
-max_epochs = 8
+max_epochs = 14
 lr = 6e-3
 
 model = dict(
@@ -32,7 +32,11 @@ model = dict(
     train_cfg=dict(assigner=dict(pos_iou_thr=0.4)))
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-optim_wrapper = dict(type='BF16AutocastOptimWrapper', optimizer=dict(lr=lr))
+# fused=True: one kernel for all of Adam's updates (1.1x per step here)
+optim_wrapper = dict(
+    type='BF16AutocastOptimWrapper', optimizer=dict(lr=lr, fused=True))
+# NHWC weights: oneDNN's native convolution layout (1.1x per step here)
+custom_hooks = [dict(type='ChannelsLastHook')]
 train_dataloader = dict(batch_size=32)
 param_scheduler = [
     dict(

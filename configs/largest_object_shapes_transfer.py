@@ -8,7 +8,7 @@
 _base_ = ['./largest_object_shapes.py']
 
 # the last checkpoint of configs/fastssd_shapes.py (8 epochs)
-detector_checkpoint = 'work_dirs/fastssd_shapes/epoch_8.pth'
+detector_checkpoint = 'work_dirs/fastssd_shapes/epoch_14.pth'
 model = dict(
     backbone=dict(
         init_cfg=dict(

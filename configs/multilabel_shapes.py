@@ -12,7 +12,8 @@ _base_ = [
     'mmdet::_base_/default_runtime.py',
 ]
 
-max_epochs = 8
+# 8 epochs: accuracy_thresh 0.925 on the demo's 112 px drawing; 12: 0.968
+max_epochs = 12
 lr = 3e-3
 
 model = dict(

@@ -1,0 +1,38 @@
+"""tools/demo.py agrees with the configs it runs, and refuses stale data."""
+import importlib.util
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from mmdet_fastssd.datasets.shapes_generator import generate_shapes_voc
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def load_demo():
+    spec = importlib.util.spec_from_file_location(
+        'fastssd_demo', osp.join(ROOT, 'tools', 'demo.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_images_are_drawn_at_the_configs_input_size():
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'fastssd_shapes.py'))
+    assert (load_demo().IMG_SIZE, ) * 2 == tuple(cfg.img_scale)
+
+
+def test_transfer_config_loads_the_demos_last_checkpoint():
+    demo = Config.fromfile(osp.join(ROOT, 'configs', 'fastssd_shapes.py'))
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs', 'largest_object_shapes_transfer.py'))
+    expected = (f'{load_demo().parse_args([]).work_dir}/'
+                f'epoch_{demo.train_cfg.max_epochs}.pth')
+    assert cfg.model.backbone.init_cfg.checkpoint == expected
+
+
+def test_stale_data_stops_the_demo_and_names_it(tmp_path):
+    generate_shapes_voc(str(tmp_path), num_train=2, num_test=1, img_size=32)
+    with pytest.raises(SystemExit, match=str(tmp_path)):
+        load_demo().main(['--data-root', str(tmp_path)])

@@ -16,7 +16,7 @@
 _base_ = [
     './_base_/models/fastssd_r34.py',
     './_base_/datasets/shapes_112.py',
-    './_base_/schedules/adam_onecycle.py',
+    './_base_/schedules/shapes_adam_onecycle.py',
     'mmdet::_base_/default_runtime.py',
 ]
 
@@ -34,12 +34,7 @@ model = dict(
     train_cfg=dict(assigner=dict(pos_iou_thr=0.4)))
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-# fused=True: one kernel for all of Adam's updates (1.1x per step here)
-optim_wrapper = dict(
-    type='BF16AutocastOptimWrapper', optimizer=dict(lr=lr, fused=True))
-# NHWC weights: oneDNN's native convolution layout (1.1x per step here)
-custom_hooks = [dict(type='ChannelsLastHook')]
-train_dataloader = dict(batch_size=32)
+optim_wrapper = dict(optimizer=dict(lr=lr))
 param_scheduler = [
     dict(
         type='OneCycleLR',

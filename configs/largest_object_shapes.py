@@ -8,7 +8,7 @@
 _base_ = [
     './_base_/models/largest_object_r34.py',
     './_base_/datasets/shapes_112.py',
-    './_base_/schedules/adam_onecycle.py',
+    './_base_/schedules/shapes_adam_onecycle.py',
     'mmdet::_base_/default_runtime.py',
 ]
 
@@ -26,10 +26,7 @@ val_evaluator = [
 test_evaluator = val_evaluator
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-optim_wrapper = dict(
-    type='BF16AutocastOptimWrapper', optimizer=dict(lr=lr, fused=True))
-custom_hooks = [dict(type='ChannelsLastHook')]
-train_dataloader = dict(batch_size=32)
+optim_wrapper = dict(optimizer=dict(lr=lr))
 param_scheduler = [
     dict(
         type='OneCycleLR',

@@ -1,6 +1,6 @@
 """Lesson 9's non-SSD models restated plainly, per image, as a test oracle.
 
-Sections 1 and 2 of ``shared/lecture.md``: the largest-object localizer and
+Sections 1 and 2 of ``docs/lecture.md``: the largest-object localizer and
 the multi-label classifier. Boxes are the lecture's [top, left, bottom,
 right]; nothing here imports mmdet_fastssd.
 """

@@ -13,6 +13,7 @@ from mmdet.registry import MODELS, TASK_UTILS
 from mmdet.utils import InstanceList, OptConfigType, OptInstanceList
 
 from ..layers import OutConv, StdConv
+from ..utils.class_layers import ClassLayersMixin
 from .fastssd_postprocess import batched_detections
 from .fastssd_targets import (assigned_targets, pad_gt_instances,
                               positive_box_weights)
@@ -23,7 +24,7 @@ DEFAULT_TEST_CFG = dict(score_thr=0.02, nms_pre=1000,
 
 
 @MODELS.register_module()
-class FastSSDHead(BaseDenseHead):
+class FastSSDHead(ClassLayersMixin, BaseDenseHead):
     """Multi-level SSD head of fast.ai lesson 9 on the backbone's last map.
 
     ``Dropout(ReLU(x)) -> StdConv(stride 1)``, then per grid level one
@@ -94,6 +95,10 @@ class FastSSDHead(BaseDenseHead):
             OutConv(feat_channels, self.num_base_priors, num_classes,
                     cls_bias_init)
             for _ in range(self.prior_generator.num_levels))
+
+    def class_layer_names(self) -> List[str]:
+        """Class convs, re-initialised when a checkpoint's C differs."""
+        return [f'outs.{i}.conv_cls' for i in range(len(self.outs))]
 
     def forward(self, x: Tuple[Tensor, ...]) -> Tuple[List[Tensor], List[Tensor]]:
         """Run the head on the last feature map.

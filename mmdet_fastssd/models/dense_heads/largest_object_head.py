@@ -11,12 +11,13 @@ from mmdet.models.dense_heads.base_dense_head import BaseDenseHead
 from mmdet.registry import MODELS
 from mmdet.utils import InstanceList, OptConfigType, OptInstanceList
 
+from ..utils.class_layers import ClassLayersMixin
 from .fastssd_targets import input_scales
 from .largest_object_targets import largest_gt, pad_gt_pixels
 
 
 @MODELS.register_module()
-class LargestObjectHead(BaseDenseHead):
+class LargestObjectHead(ClassLayersMixin, BaseDenseHead):
     """Fully connected ``C + 4`` head of fast.ai lesson 9 (section 1).
 
     ``Flatten -> ReLU -> Dropout -> Linear(in_channels * h * w, 256) -> ReLU
@@ -79,6 +80,11 @@ class LargestObjectHead(BaseDenseHead):
                       feat_channels),
             nn.ReLU(), nn.BatchNorm1d(feat_channels), nn.Dropout(dropout[1]),
             nn.Linear(feat_channels, 4 + num_classes))
+
+    def class_layer_names(self) -> List[str]:
+        """The last Linear (4 box + C class outputs), re-initialised when a
+        checkpoint's C differs."""
+        return [f'layers.{len(self.layers) - 1}']
 
     def forward(self, x: Tuple[Tensor, ...]) -> Tuple[Tensor, Tensor]:
         """Run the head on the last feature map.

@@ -11,6 +11,7 @@ from mmdet.models.dense_heads.base_dense_head import BaseDenseHead
 from mmdet.registry import MODELS
 from mmdet.utils import InstanceList, OptConfigType, OptInstanceList
 
+from ..utils.class_layers import ClassLayersMixin
 from .multilabel_targets import multi_hot
 
 
@@ -24,7 +25,7 @@ class AdaptiveConcatPool2d(nn.Module):
 
 
 @MODELS.register_module()
-class MultiLabelHead(BaseDenseHead):
+class MultiLabelHead(ClassLayersMixin, BaseDenseHead):
     """Which classes an image contains: sigmoid + BCE per class.
 
     The head is fastai's default ``ConvLearner.pretrained`` head, which the
@@ -78,6 +79,10 @@ class MultiLabelHead(BaseDenseHead):
             nn.Linear(2 * in_channels, feat_channels), nn.ReLU(),
             nn.BatchNorm1d(feat_channels), nn.Dropout(dropout[1]),
             nn.Linear(feat_channels, num_classes))
+
+    def class_layer_names(self) -> List[str]:
+        """The last Linear, re-initialised when a checkpoint's C differs."""
+        return [f'layers.{len(self.layers) - 1}']
 
     def forward(self, x: Tuple[Tensor, ...]) -> Tuple[Tensor]:
         """Run the head on the last feature map.

@@ -9,7 +9,7 @@ _base_ = [
     './_base_/models/fastssd_r34.py',
     './_base_/datasets/voc07_224.py',
     './_base_/schedules/lecture_recipe.py',
-    'mmdet::_base_/default_runtime.py',
+    './_base_/default_runtime.py',
 ]
 
 img_scale = (224, 224)
@@ -30,6 +30,4 @@ train_pipeline = [
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
+default_hooks = dict(logger=dict(interval=20))

@@ -4,9 +4,7 @@ _base_ = [
     './_base_/models/fastssd_r34.py',
     './_base_/datasets/voc07_224.py',
     './_base_/schedules/adam_onecycle.py',
-    'mmdet::_base_/default_runtime.py',
+    './_base_/default_runtime.py',
 ]
 
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
+default_hooks = dict(logger=dict(interval=20))

@@ -6,7 +6,7 @@ _base_ = [
     './_base_/models/largest_object_r34.py',
     './_base_/datasets/voc07_224.py',
     './_base_/schedules/adam_onecycle.py',
-    'mmdet::_base_/default_runtime.py',
+    './_base_/default_runtime.py',
 ]
 
 val_evaluator = [
@@ -15,6 +15,4 @@ val_evaluator = [
 ]
 test_evaluator = val_evaluator
 
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
+default_hooks = dict(logger=dict(interval=20))

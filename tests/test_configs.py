@@ -60,3 +60,35 @@ def test_bce_config_only_swaps_the_loss():
     voc.model.bbox_head.pop('loss_cls')
     bce.model.bbox_head.pop('loss_cls')
     assert voc.model == bce.model
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_schedule_follows_the_configs_lr_and_length(path):
+    """A child that sets ``lr`` or ``max_epochs`` must carry them into the
+    optimizer, the train loop and the LR schedule (config variables resolve
+    per file, so a stale base value would pass silently)."""
+    cfg = Config.fromfile(path)
+    epochs = cfg.train_cfg.max_epochs
+    assert cfg.get('max_epochs', epochs) == epochs
+    assert max(s.end for s in cfg.param_scheduler) == epochs
+    lr = cfg.optim_wrapper.optimizer.lr
+    assert cfg.get('lr', lr) == lr
+    for sched in cfg.param_scheduler:
+        if sched.type == 'OneCycleLR':
+            assert sched.eta_max == lr
+
+
+def test_shapes_configs_share_one_schedule_base():
+    """The three shapes models differ from their schedule base only in
+    length and LR: the same one-cycle shape, bf16 wrapper and hooks."""
+    base = Config.fromfile(osp.join(
+        ROOT, 'configs', '_base_', 'schedules', 'shapes_adam_onecycle.py'))
+    for name in ('fastssd_shapes', 'largest_object_shapes',
+                 'multilabel_shapes'):
+        cfg = Config.fromfile(osp.join(ROOT, 'configs', f'{name}.py'))
+        sched = dict(cfg.param_scheduler[0], eta_max=None, end=None)
+        assert sched == dict(base.param_scheduler[0], eta_max=None,
+                             end=None), name
+        assert cfg.optim_wrapper.type == 'BF16AutocastOptimWrapper'
+        assert cfg.custom_hooks == base.custom_hooks
+        assert cfg.default_hooks.checkpoint.max_keep_ckpts == 2

@@ -1,8 +1,8 @@
-# The embedded synthetic shapes data (VOC layout in data/shapes/SHAPES, made by
-# tools/make_shapes.py or `make demo`), squished to 112 px. With the narrow
-# ResNet-18 cut after stage 3 below (stride 16) that keeps the lecture's 7x7
-# map. Children set model.backbone=shapes_backbone and their head's
-# in_channels (= 4 x base_channels: 128).
+# The embedded synthetic shapes data (VOC layout in data/shapes/SHAPES, made
+# by tools/misc/make_shapes.py or `make demo`), squished to 112 px. With the
+# narrow ResNet-18 cut after stage 3 below (stride 16) that keeps the
+# lecture's 7x7 map. Children set model.backbone=shapes_backbone and their
+# head's in_channels (= 4 x base_channels: 128).
 _base_ = ['./voc07_224.py']
 
 data_root = 'data/shapes/'
@@ -30,12 +30,11 @@ test_pipeline = [
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                    'scale_factor'))
 ]
-# Loading in the training process: 112 px images (tools/demo.py draws them at
-# that size) load in about 0.6 ms each, and on a 2-core CPU worker processes
-# only take cores from the step (measured with images drawn at 224 px: 0.144 s
-# per batch of 32 with no workers against 0.18 s with two).
+# Images load in the training process (no workers): tools/demo.py draws them
+# at 112 px, cheap to decode, and on a 2-core CPU worker processes take cores
+# from the training step (timings in docs/results.md).
 train_dataloader = dict(
-    batch_size=32,  # 1.3x more images per second than 16 here
+    batch_size=32,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(

@@ -1,0 +1,6 @@
+# MMDetection's runtime (hooks, logging, visualizer) with a checkpoint after
+# every epoch, the last two kept.
+_base_ = ['mmdet::_base_/default_runtime.py']
+
+default_hooks = dict(
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))

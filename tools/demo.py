@@ -16,8 +16,9 @@ import subprocess
 import sys
 import time
 
+from mmdet_fastssd.datasets.shapes_generator import generate_shapes_voc
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 # The demo's data set: many distinct images rather than many epochs, since a
 # detector trained from scratch overfits a small synthetic set.
@@ -49,7 +50,8 @@ def run(cmd, log_path: str) -> str:
             log.write(line)
             lines.append(line)
     if proc.returncode != 0:
-        raise SystemExit(f'{cmd[1]} failed ({proc.returncode}); see {log_path}')
+        raise SystemExit(
+            f'{cmd[1]} failed ({proc.returncode}); see {log_path}')
     return ''.join(lines)
 
 
@@ -65,7 +67,6 @@ def last_checkpoint(work_dir: str) -> str:
 def main(argv=None) -> None:
     """Generate (if missing), train, evaluate and draw."""
     args = parse_args(argv)
-    from mmdet_fastssd.datasets.shapes_generator import generate_shapes_voc
     start = time.time()
     try:
         root = generate_shapes_voc(osp.join(ROOT, args.data_root),

@@ -17,4 +17,4 @@ torchrun \
     --master_port=$PORT \
     "$DIR/train.py" \
     "$CONFIG" \
-    --launcher pytorch ${@:3}
+    --launcher pytorch "${@:3}"

@@ -2,9 +2,11 @@
 # Idempotent set-up of the project's environment in .venv/ at the repository root.
 #
 # Installs the pinned stack (torch 2.14.1, torchvision 0.29.1, mmengine 0.10.7, mmcv 2.1.0 with ops,
-# mmdet 3.3.0) and the plugin in editable mode. mmcv 2.1.0 exists on PyPI only as source, so it is
-# compiled once (C++20 for torch 2.14's headers) and the wheel is kept in a cache outside the repo,
-# keyed by the Python and torch versions: later fresh clones install it in seconds.
+# mmdet 3.3.0), the linter (ruff 0.17.5, `make lint`) and the plugin in editable mode with
+# --no-deps (setup.cfg states only version ranges; the pins here are the versions tested).
+# mmcv 2.1.0 exists on PyPI only as source, so it is compiled once (C++20 for torch 2.14's
+# headers) and the wheel is kept in a cache outside the repo, keyed by the Python and torch
+# versions: later fresh clones install it in seconds.
 #
 # Environment:
 #   FASTSSD_CACHE   wheel cache folder. Defaults to ~/.cache/mmdet_fastssd.
@@ -19,6 +21,7 @@ TV_VER=0.29.1
 MMCV_VER=2.1.0
 MMENGINE_VER=0.10.7
 MMDET_VER=3.3.0
+RUFF_VER=0.17.5
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -32,12 +35,14 @@ VPY="$VENV/bin/python"
 PIP=("$VPY" -m pip)
 
 # Fast path: everything already imports at the pinned versions.
-if "$VPY" - "$TORCH_VER" "$MMCV_VER" "$MMENGINE_VER" "$MMDET_VER" "$ROOT" <<'PY' 2>/dev/null; then
+if "$VPY" - "$TORCH_VER" "$MMCV_VER" "$MMENGINE_VER" "$MMDET_VER" "$RUFF_VER" "$ROOT" <<'PY' 2>/dev/null; then
 import sys, os
-t, c, e, d, root = sys.argv[1:]
+from importlib.metadata import version
+t, c, e, d, r, root = sys.argv[1:]
 import torch, mmcv, mmcv.ops, mmengine, mmdet, pytest, mmdet_fastssd
 assert torch.__version__.split('+')[0] == t, torch.__version__
 assert (mmcv.__version__, mmengine.__version__, mmdet.__version__) == (c, e, d)
+assert version('ruff') == r, version('ruff')
 assert os.path.realpath(os.path.dirname(mmdet_fastssd.__file__)).startswith(os.path.realpath(root))
 PY
   log "environment is up to date ($VENV)"
@@ -47,7 +52,7 @@ fi
 log "installing torch==$TORCH_VER torchvision==$TV_VER"
 "${PIP[@]}" install -q "torch==$TORCH_VER" "torchvision==$TV_VER"
 # mmcv's setup.py imports pkg_resources (gone from setuptools >= 81); torch wants >= 77.
-"${PIP[@]}" install -q "setuptools==80.9.0" wheel ninja "mmengine==$MMENGINE_VER" pytest
+"${PIP[@]}" install -q "setuptools==80.9.0" wheel ninja "mmengine==$MMENGINE_VER" pytest "ruff==$RUFF_VER"
 
 mmcv_ok() {
   "$VPY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VER'" 2>/dev/null
@@ -83,5 +88,5 @@ fi
 
 log "installing mmdet==$MMDET_VER and the plugin (editable)"
 "${PIP[@]}" install -q "mmdet==$MMDET_VER"
-"${PIP[@]}" install -q --no-build-isolation -e "$ROOT"
+"${PIP[@]}" install -q --no-build-isolation --no-deps -e "$ROOT"
 "$VPY" -c "import mmdet_fastssd, mmcv.ops; print('[setup] ok: torch', __import__('torch').__version__, 'mmcv', __import__('mmcv').__version__, 'mmdet', __import__('mmdet').__version__)"

@@ -5,7 +5,8 @@ Writes ``<out_root>/SHAPES/{JPEGImages,Annotations,ImageSets/Main}`` with
 ``VOCDataset`` reads unchanged. Images are drawn by
 :mod:`.shapes_render`; a fixed seed gives byte-identical files.
 
-Run ``python tools/make_shapes.py --out data/shapes`` to build the default set.
+Run ``python tools/misc/make_shapes.py --out data/shapes`` to build the default
+set.
 """
 import argparse
 import json

@@ -1,21 +1,16 @@
-"""Smoke test of tools/benchmark.py's functions on tiny sizes.
+"""Smoke test of the benchmark's functions (tools/analysis_tools/benchmark)
+on tiny sizes.
 
 No timing is asserted: speed goals live in the benchmark's printed table.
 """
-import os.path as osp
-import sys
-
 import pytest
 import torch
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(ROOT, 'tools'))
-
-import benchmark  # noqa: E402
-import benchmark_lecture as lecture  # noqa: E402
-import benchmark_loss as bl  # noqa: E402
-import benchmark_models as bm  # noqa: E402
-from benchmark_report import loss_targets, model_targets  # noqa: E402
+from mmdet_fastssd.testing import lecture
+from tools.analysis_tools.benchmark import loss_cases as bl
+from tools.analysis_tools.benchmark import main as benchmark
+from tools.analysis_tools.benchmark import model_cases as bm
+from tools.analysis_tools.benchmark.report import loss_targets, model_targets
 
 CPU = torch.device('cpu')
 
@@ -31,7 +26,7 @@ def test_every_loss_path_runs_and_the_lecture_restatement_agrees(grids):
     anchors, grid_sizes = lecture.lecture_anchors(grids)
     ref = lecture.ssd_loss(case.cls, case.box_lecture, case.gts_lecture,
                            [g.labels for g in case.gts], anchors,
-                           grid_sizes, bl.NUM_CLASSES)
+                           grid_sizes, bl.NUM_CLASSES, focal=True)
     total = ours['loss_cls'] + ours['loss_bbox']
     assert total.item() == pytest.approx(ref.item(), rel=1e-5)
 

@@ -1,4 +1,5 @@
-"""tools/lr_find.py: fastai's LR finder on a tiny shapes config."""
+"""tools/analysis_tools/lr_find.py: fastai's LR finder on a tiny shapes
+config."""
 import json
 import math
 import os.path as osp
@@ -11,10 +12,9 @@ import pytest
 import torch
 
 from mmdet_fastssd.datasets import generate_shapes_voc
+from tools.analysis_tools import lr_find
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(ROOT, 'tools'))
-import lr_find  # noqa: E402
 
 TINY = """
 _base_ = '{base}'
@@ -43,9 +43,9 @@ def tiny(tmp_path_factory):
 def test_cli_writes_plot_and_suggestion_outside_work_dir(tiny):
     out = tiny / 'out'
     proc = subprocess.run(
-        [sys.executable, 'tools/lr_find.py', str(tiny / 'tiny.py'),
-         '--start-lr', '1e-5', '--end-lr', '1e-1', '--num-iter', '16',
-         '--out-dir', str(out)],
+        [sys.executable, 'tools/analysis_tools/lr_find.py',
+         str(tiny / 'tiny.py'), '--start-lr', '1e-5', '--end-lr', '1e-1',
+         '--num-iter', '16', '--out-dir', str(out)],
         cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.returncode == 0, proc.stdout[-4000:]
     suggested = float(re.search(r'suggested lr: (\S+)', proc.stdout)[1])

@@ -1,4 +1,5 @@
-"""Tiny end-to-end run: generate data -> train -> checkpoint -> resume -> test."""
+"""Tiny end-to-end run: generate data -> train -> checkpoint -> resume ->
+test."""
 import os
 import os.path as osp
 import pickle

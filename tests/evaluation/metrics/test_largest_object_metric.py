@@ -6,12 +6,16 @@ from mmengine.evaluator import Evaluator
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
-from lecture_oracle import to_lecture
-from lecture_oracle_extra import detn_acc, detn_l1, get_lrg
 from mmdet.registry import METRICS, MODELS
 from mmdet.structures import DetDataSample
 
 import mmdet_fastssd  # noqa: F401
+from mmdet_fastssd.testing.lecture import (
+    detn_acc,
+    detn_l1,
+    get_lrg,
+    to_lecture,
+)
 
 
 def sample(boxes, labels, pred_boxes, pred_labels, pred_scores,

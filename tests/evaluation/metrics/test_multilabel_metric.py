@@ -6,12 +6,12 @@ from mmengine.evaluator import Evaluator
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
-from lecture_oracle_extra import accuracy_thresh, average_precision_1d
 from mmdet.registry import METRICS, MODELS
 from mmdet.structures import DetDataSample
 
 import mmdet_fastssd  # noqa: F401
 from mmdet_fastssd.evaluation.metrics import average_precision
+from mmdet_fastssd.testing.lecture import accuracy_thresh, average_precision_1d
 
 CLASSES = ('a', 'b', 'c', 'd')
 

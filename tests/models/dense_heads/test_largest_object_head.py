@@ -3,11 +3,10 @@ import torch
 import torch.nn as nn
 from mmengine.structures import InstanceData
 
-from lecture_oracle import to_lecture
-from lecture_oracle_extra import detn_loss, get_lrg
 from mmdet.registry import MODELS
 
 import mmdet_fastssd  # noqa: F401
+from mmdet_fastssd.testing.lecture import detn_loss, get_lrg, to_lecture
 
 C = 5
 META = dict(batch_input_shape=(224, 224), img_shape=(224, 224),

@@ -3,10 +3,10 @@ import math
 import pytest
 import torch
 
-from lecture_oracle import bce_loss
 from mmdet.registry import MODELS
 
 import mmdet_fastssd  # noqa: F401
+from mmdet_fastssd.testing.lecture import bce_loss
 
 
 def build(name, **kwargs):

@@ -1,4 +1,4 @@
-"""Timing and machine-description helpers of ``tools/benchmark.py``."""
+"""Timing and machine-description helpers of the benchmark."""
 import os
 import platform
 import statistics

@@ -1,8 +1,8 @@
-"""Whole-model cases of ``tools/benchmark.py``: detectors, inference,
+"""Whole-model cases of the benchmark: detectors, inference,
 post-processing and training steps on in-memory data.
 
 Models are built from ``configs/fastssd_voc.py`` and MMDetection's
-``ssd300_voc0712`` (``tools/benchmark_configs/``) with random weights: no
+``ssd300_voc0712`` (``configs/`` beside this file) with random weights: no
 pretrained checkpoint is downloaded.
 """
 import contextlib
@@ -18,12 +18,13 @@ from torch import Tensor
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 
-import benchmark_loss as bl
+from . import loss_cases as bl
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# the repository root: tools/analysis_tools/benchmark/ is three levels down
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
 FASTSSD_CFG = osp.join(ROOT, 'configs', 'fastssd_voc.py')
-SSD300_CFG = osp.join(ROOT, 'tools', 'benchmark_configs',
-                      'ssd300_voc0712.py')
+SSD300_CFG = bl.SSD300_CFG
 
 
 def autocast(device: torch.device, amp: bool):
@@ -189,7 +190,7 @@ def data_loader(data_root: str = osp.join(ROOT, 'data', 'shapes'),
     """``configs/fastssd_voc.py``'s train dataloader on the shapes data.
 
     Args:
-        data_root (str): holds ``SHAPES/`` (``tools/make_shapes.py``).
+        data_root (str): holds ``SHAPES/`` (``tools/misc/make_shapes.py``).
             Defaults to ``data/shapes``.
         num_workers (int): -1 keeps the config's. Defaults to -1.
         batch_size (int): -1 keeps the config's. Defaults to -1.
@@ -198,6 +199,7 @@ def data_loader(data_root: str = osp.join(ROOT, 'data', 'shapes'),
         DataLoader: VOC train pipeline (load, resize 224, flip, pack).
     """
     from mmengine.runner import Runner
+
     from mmdet_fastssd.datasets.shapes_generator import SHAPES_CLASSES
     cfg = Config.fromfile(FASTSSD_CFG)
     init_default_scope('mmdet')

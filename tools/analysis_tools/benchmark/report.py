@@ -1,4 +1,4 @@
-"""Tables, targets and the markdown report of ``tools/benchmark.py``."""
+"""Tables, targets and the markdown report of the benchmark."""
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 

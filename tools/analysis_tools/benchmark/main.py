@@ -5,11 +5,14 @@ lecture's per-image loop, mmdet's SSDHead, and the class-loss floor),
 post-processing, end-to-end inference (FastSSD vs SSD300), a training step
 and the data pipeline; prints the tables and writes ``docs/benchmarks.md``.
 
-Examples::
+Run from the repository root (the benchmark is a package)::
 
-    python tools/benchmark.py          # full run, writes docs/benchmarks.md
-    python tools/benchmark.py --quick      # smoke run, prints only
-    python tools/benchmark.py --device cuda --amp --channels-last
+    # full run, writes docs/benchmarks.md
+    python -m tools.analysis_tools.benchmark
+    # smoke run, prints only
+    python -m tools.analysis_tools.benchmark --quick
+    python -m tools.analysis_tools.benchmark --device cuda --amp \
+        --channels-last
 """
 import argparse
 import logging
@@ -23,16 +26,22 @@ from typing import Dict, List, Sequence
 import torch
 from mmengine.logging import MMLogger
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from . import loss_cases as bl
+from . import model_cases as bm
+from .report import (
+    Table,
+    fmt_ratio,
+    loss_targets,
+    machine_lines,
+    model_targets,
+    ms,
+    ratio,
+    targets_table,
+    write_markdown,
+)
+from .timing import load_average, machine_info, time_fn, time_fns
 
-import benchmark_loss as bl  # noqa: E402
-import benchmark_models as bm  # noqa: E402
-from benchmark_report import (Table, fmt_ratio, loss_targets,  # noqa: E402
-                              machine_lines, model_targets, ms, ratio,
-                              targets_table, write_markdown)
-from benchmark_utils import (load_average, machine_info,  # noqa: E402
-                             time_fn, time_fns)
-
+COMMAND = 'python -m tools.analysis_tools.benchmark'
 LOSS_PATHS = ('head', 'head+flatten', 'lecture', 'stock')
 
 
@@ -102,8 +111,8 @@ LOSS_NOTES = [
     ' box loss) from flattened leaf tensors; head incl. flatten: '
     '`loss_by_feat` from per-level maps (adds the permute/concat).',
     '- lecture loop: the lecture\'s per-image loop restated in '
-    '`tools/benchmark_lecture.py` (jaccard, map_to_ground_truth, one-hot '
-    'BCE x focal weight, L1 of decoded boxes).',
+    '`mmdet_fastssd/testing/lecture.py` (jaccard, map_to_ground_truth, '
+    'one-hot BCE x focal weight, L1 of decoded boxes).',
     '- stock SSDHead: mmdet 3.3.0 `SSDHead.loss_by_feat` built from '
     '`ssd300_voc0712` (MaxIoUAssigner 0.5/0.5, PseudoSampler, softmax CE '
     'with 3:1 hard-negative mining, SmoothL1 on deltas). Its prior generator '
@@ -215,7 +224,8 @@ def data_section(num_batches: int, args, res: Dict) -> Table:
 
 def parse_args(argv=None) -> argparse.Namespace:
     """Command line."""
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p = argparse.ArgumentParser(prog=COMMAND,
+                                description=__doc__.split('\n')[0])
     p.add_argument('--quick', action='store_true', help='short smoke run')
     p.add_argument('--device', default='cuda' if torch.cuda.is_available()
                    else 'cpu')
@@ -287,11 +297,11 @@ def main(argv=None) -> int:
     tables.insert(0, targets_table(targets))
     for table in tables:
         print(table.text(), end='\n\n')
-    header = ['# Benchmarks', '', 'Written by `tools/benchmark.py`; ratios '
+    header = ['# Benchmarks', '', f'Written by `{COMMAND}`; ratios '
               'compare numbers of the same run.', '']
     header += machine_lines(machine_info(device), load_before,
                             load_average(), ' '.join(
-                                ['python tools/benchmark.py']
+                                [COMMAND]
                                 + list(argv if argv is not None
                                        else sys.argv[1:])))
     out = args.out or (None if args.quick else osp.join(

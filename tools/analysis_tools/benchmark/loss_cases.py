@@ -1,15 +1,17 @@
-"""Assignment + loss cases of ``tools/benchmark.py``: inputs and the paths.
+"""Assignment + loss cases of the benchmark: inputs and the paths.
 
 Every path gets the same logits, box activations and ground truths:
 
 * ``head``: this plugin's ``FastSSDHead`` from flattened outputs
   (``loss_by_flat``: padding, batched matching, class loss, box loss);
-* ``lecture``: the lecture's per-image loop (``benchmark_lecture``);
+* ``lecture``: the lecture's per-image loop
+  (:mod:`mmdet_fastssd.testing.lecture`);
 * ``stock``: MMDetection's ``SSDHead.loss_by_feat`` with ``MaxIoUAssigner``,
   its prior generator swapped for a shim returning this head's anchors in
   pixels (``StockPriors``), so it matches the same anchors;
 * ``floor``: the class loss alone on precomputed targets.
 """
+import os.path as osp
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Sequence, Tuple
 
@@ -21,10 +23,12 @@ from torch import Tensor
 
 from mmdet.registry import MODELS
 
-import benchmark_lecture as lecture
 import mmdet_fastssd  # noqa: F401  (registers the plugin)
-from mmdet_fastssd.models.dense_heads.fastssd_targets import pad_gt_instances
+from mmdet_fastssd.models.utils import meta_scales, pad_gt_instances
+from mmdet_fastssd.testing import lecture
 
+SSD300_CFG = osp.join(osp.dirname(osp.abspath(__file__)), 'configs',
+                      'ssd300_voc0712.py')
 NUM_CLASSES = 20
 INPUT = 224
 LECTURE_GRIDS = (4, 2, 1)  # 189 anchors
@@ -110,8 +114,8 @@ def make_case(batch: int, grids: Sequence[int], device: torch.device,
     gts = random_gts(batch, gen)
     with torch.no_grad():
         priors, _ = head.priors(cls)
-        gt_boxes, gt_labels, valid = pad_gt_instances(gts, [META] * batch,
-                                                      cls)
+        gt_boxes, gt_labels, valid = pad_gt_instances(
+            gts, cls, meta_scales([META] * batch, 'batch_input_shape', cls))
         inds, _ = head.assigner.assign_batch(priors, gt_boxes, valid)
         labels = gt_labels.gather(1, inds.clamp(min=0)).masked_fill(
             inds < 0, NUM_CLASSES)  # [B, A]
@@ -166,7 +170,8 @@ def lecture_path(case: LossCase, device: torch.device) -> Callable[[], None]:
     def run() -> None:
         clear(case.cls, case.box_lecture)
         lecture.ssd_loss(case.cls, case.box_lecture, case.gts_lecture,
-                         classes, anchors, grid_sizes, NUM_CLASSES).backward()
+                         classes, anchors, grid_sizes, NUM_CLASSES,
+                         focal=True).backward()
     return run
 
 
@@ -195,9 +200,7 @@ class StockPriors:
 
 def build_stock_head(grids: Sequence[int], device: torch.device):
     """mmdet's SSDHead (ssd300_voc0712 settings) on the plugin's anchors."""
-    import os.path as osp
-    cfg = Config.fromfile(osp.join(osp.dirname(osp.abspath(__file__)),
-                                   'benchmark_configs', 'ssd300_voc0712.py'))
+    cfg = Config.fromfile(SSD300_CFG)
     head_cfg = cfg.model.bbox_head.copy()
     head_cfg.update(train_cfg=cfg.model.train_cfg, test_cfg=cfg.model.test_cfg)
     head = MODELS.build(head_cfg).to(device)

@@ -13,27 +13,26 @@ smoothed loss.
 
 Example::
 
-    python tools/lr_find.py configs/fastssd_shapes.py --num-iter 100
+    python tools/analysis_tools/lr_find.py configs/fastssd_shapes.py \
+        --num-iter 100
 """
 import argparse
 import json
 import math
 import os
 import os.path as osp
-import sys
 from typing import Iterator, List, Optional
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.optim import OptimWrapper, build_optim_wrapper
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner, set_random_seed
+from mmengine.utils import import_modules_from_strings
 
-import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.optim import OptimWrapper, build_optim_wrapper  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.runner import Runner, set_random_seed  # noqa: E402
-from mmengine.utils import import_modules_from_strings  # noqa: E402
+from mmdet.registry import HOOKS, MODELS
 
-from mmdet.registry import HOOKS, MODELS  # noqa: E402
-from train import load_config  # noqa: E402
+from mmdet_fastssd.apis.cli import load_config
 
 BETA = 0.98  # fastai's loss smoothing
 STOP_FACTOR = 4.0  # stop when the smoothed loss exceeds 4x its minimum

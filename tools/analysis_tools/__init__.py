@@ -1,0 +1,1 @@
+"""Analysis tools: the LR finder and the speed benchmark."""

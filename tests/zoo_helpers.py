@@ -9,6 +9,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
+from collections import OrderedDict
 from typing import List, Tuple
 
 import numpy as np
@@ -63,7 +64,8 @@ def training_checkpoint(model: nn.Module, cfg: Config) -> dict:
     meta = dict(epoch=1, iter=10, cfg=cfg.pretty_text, seed=0,
                 experiment_name='zoo', time='20260101_000000',
                 mmengine_version='0.10.7', dataset_meta=model.dataset_meta,
-                numpy_value=np.float32(0.25), config_dict=cfg.model.bbox_head)
+                numpy_value=np.float32(0.25),
+                config_dict=OrderedDict(num_classes=5))
     return dict(meta=meta, state_dict=model.state_dict(),
                 optimizer=optimizer.state_dict(),
                 message_hub=hub.state_dict(),

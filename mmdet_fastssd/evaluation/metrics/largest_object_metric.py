@@ -10,19 +10,7 @@ from torch.nn.utils.rnn import pad_sequence
 
 from mmdet.registry import METRICS
 
-from ...models.dense_heads.largest_object_targets import (largest_gt,
-                                                          pad_gt_pixels)
-
-
-def _scale_factors(data_samples: Sequence[dict]) -> Tensor:
-    """(sx, sy, sx, sy) of each sample, original image -> network input.
-
-    Returns:
-        Tensor: [B, 4].
-    """
-    factors = torch.tensor([[float(v) for v in s.get('scale_factor', (1, 1))]
-                            for s in data_samples])  # [B, 2]
-    return factors.repeat(1, 2)  # [B, 4]
+from ...models.utils import largest_gt, meta_scales, pad_gt_instances
 
 
 def _top_predictions(data_samples: Sequence[dict]
@@ -55,16 +43,15 @@ def _top_predictions(data_samples: Sequence[dict]
 class LargestObjectMetric(BaseMetric):
     """Classification accuracy and box L1 against each image's largest gt.
 
-    The target is picked as ``LargestObjectHead`` picks it (``pad_gt_pixels``
-    then ``largest_gt``: biggest valid box by area, first one on ties), in
-    the original image's pixels like the lecture. Both that gt (from
-    ``gt_instances``, original pixels, as mmdet's test pipelines and
-    ``VOCMetric`` expect) and the top prediction (original pixels,
-    ``rescale=True``) are mapped to the
-    **network-input frame** with ``scale_factor``, so the L1 is in pixels of
-    the 224x224 input, as the lecture reports it. Images without a valid gt
-    are left out; an image without a prediction counts as wrong and is left
-    out of the L1.
+    The target is picked as ``LargestObjectHead`` picks it
+    (``pad_gt_instances`` then ``largest_gt``: biggest valid box by area,
+    first one on ties), in the original image's pixels like the lecture.
+    Both that gt (from ``gt_instances``, original pixels, as mmdet's test
+    pipelines and ``VOCMetric`` expect) and the top prediction (original
+    pixels, ``rescale=True``) are mapped to the **network-input frame** with
+    ``scale_factor``, so the L1 is in pixels of the 224x224 input, as the
+    lecture reports it. Images without a valid gt are left out; an image
+    without a prediction counts as wrong and is left out of the L1.
 
     Args:
         collect_device (str): Defaults to 'cpu'.
@@ -86,11 +73,12 @@ class LargestObjectMetric(BaseMetric):
             data_samples (Sequence[dict]): samples with ``gt_instances``,
                 ``pred_instances`` and metainfo.
         """
-        factors = _scale_factors(data_samples)  # [B, 4]
+        factors = meta_scales(data_samples, 'scale_factor',
+                              default=(1, 1))  # [B, 4] (sx, sy, sx, sy)
         gts = [InstanceData(bboxes=s['gt_instances']['bboxes'],
                             labels=s['gt_instances']['labels'])
                for s in data_samples]
-        gt_px, gt_labels, gt_valid = pad_gt_pixels(
+        gt_px, gt_labels, gt_valid = pad_gt_instances(
             gts, factors)  # [B, G, 4] original pixels
         gt_box, gt_label, has_gt = largest_gt(gt_px, gt_labels, gt_valid)
         gt_box = gt_box * factors  # [B, 4] input pixels

@@ -9,7 +9,7 @@ from torch.nn.utils.rnn import pad_sequence
 
 from mmdet.registry import METRICS
 
-from ...models.dense_heads.multilabel_targets import multi_hot
+from ...models.utils import multi_hot
 from .average_precision import average_precision
 
 

@@ -5,7 +5,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.config import ConfigDict
-from mmengine.structures import InstanceData
 from torch import Tensor
 
 from mmdet.models.dense_heads.base_dense_head import BaseDenseHead
@@ -13,10 +12,10 @@ from mmdet.registry import MODELS, TASK_UTILS
 from mmdet.utils import InstanceList, OptConfigType, OptInstanceList
 
 from ..layers import OutConv, StdConv
+from ..utils import INPUT_SHAPE_KEYS, meta_scales, pad_gt_instances
 from ..utils.class_layers import ClassLayersMixin
 from .fastssd_postprocess import batched_detections
-from .fastssd_targets import (assigned_targets, pad_gt_instances,
-                              positive_box_weights)
+from .fastssd_targets import assigned_targets, positive_box_weights
 
 DEFAULT_TEST_CFG = dict(score_thr=0.02, nms_pre=1000,
                         nms=dict(type='nms', iou_threshold=0.45),
@@ -53,7 +52,11 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
         train_cfg (dict, optional): ``assigner`` key. Defaults to
             ``dict(assigner=dict(type='MaxOverlapAssigner'))``.
         test_cfg (dict, optional): ``score_thr``, ``nms_pre``, ``nms``,
-            ``max_per_img``. Defaults to ``DEFAULT_TEST_CFG``.
+            ``max_per_img``. ``nms=dict(type='nms', iou_threshold=t)`` runs
+            mmcv's ``batched_nms`` as in MMDetection's heads;
+            ``dict(type='grouped_nms', iou_threshold=t)`` the same NMS as
+            batched tensor sweeps (``layers.bbox_nms``), faster on a CPU.
+            Defaults to ``DEFAULT_TEST_CFG``.
         init_cfg (dict, optional): Defaults to None.
     """
 
@@ -100,7 +103,8 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
         """Class convs, re-initialised when a checkpoint's C differs."""
         return [f'outs.{i}.conv_cls' for i in range(len(self.outs))]
 
-    def forward(self, x: Tuple[Tensor, ...]) -> Tuple[List[Tensor], List[Tensor]]:
+    def forward(self, x: Tuple[Tensor, ...]
+                ) -> Tuple[List[Tensor], List[Tensor]]:
         """Run the head on the last feature map.
 
         Args:
@@ -157,7 +161,8 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
                      bbox_preds: List[Tensor],
                      batch_gt_instances: InstanceList,
                      batch_img_metas: List[dict],
-                     batch_gt_instances_ignore: OptInstanceList = None) -> dict:
+                     batch_gt_instances_ignore: OptInstanceList = None
+                     ) -> dict:
         """The lecture's loss for the whole batch at once.
 
         Box loss: L1 between decoded boxes and matched gts in 0-1 input
@@ -187,7 +192,9 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
         """
         priors, cells = self.priors(box)
         gt_boxes, gt_labels, gt_valid = pad_gt_instances(
-            batch_gt_instances, batch_img_metas, box)  # [B, G, 4], [B, G]
+            batch_gt_instances, box,
+            meta_scales(batch_img_metas, INPUT_SHAPE_KEYS, box)
+        )  # [B, G, 4] 0-1 input fractions, [B, G], [B, G]
         gt_inds, _ = self.assigner.assign_batch(priors, gt_boxes, gt_valid)
         labels, img, prior, gt = assigned_targets(gt_inds, gt_labels,
                                                   self.num_classes)

@@ -1,7 +1,6 @@
 """The lecture's largest-object localizer: one box and one class per image."""
 from typing import List, Tuple
 
-import torch
 import torch.nn as nn
 from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
@@ -11,9 +10,8 @@ from mmdet.models.dense_heads.base_dense_head import BaseDenseHead
 from mmdet.registry import MODELS
 from mmdet.utils import InstanceList, OptConfigType, OptInstanceList
 
+from ..utils import INPUT_SHAPE_KEYS, largest_gt, meta_scales, pad_gt_instances
 from ..utils.class_layers import ClassLayersMixin
-from .fastssd_targets import input_scales
-from .largest_object_targets import largest_gt, pad_gt_pixels
 
 
 @MODELS.register_module()
@@ -128,8 +126,10 @@ class LargestObjectHead(ClassLayersMixin, BaseDenseHead):
             dict[str, Tensor]: ``loss_bbox`` (mean L1 in input pixels) and
             ``loss_cls`` (20 x mean cross entropy by default).
         """
-        scales = input_scales(batch_img_metas, bbox_preds)  # [B, 4] (w,h,w,h)
-        gt_px, gt_labels, gt_valid = pad_gt_pixels(
+        scales = meta_scales(batch_img_metas, INPUT_SHAPE_KEYS,
+                             bbox_preds)  # [B, 4] (w, h, w, h)
+        # pixels: the lecture compares areas in pixels (exact ties stay ties)
+        gt_px, gt_labels, gt_valid = pad_gt_instances(
             batch_gt_instances, bbox_preds)  # [B, G, 4], [B, G], [B, G]
         boxes, labels, has_gt = largest_gt(gt_px, gt_labels, gt_valid)
         weight = has_gt.to(bbox_preds.dtype)  # [B]
@@ -162,12 +162,11 @@ class LargestObjectHead(ClassLayersMixin, BaseDenseHead):
             ``scores`` [1] (softmax probability of the class) and
             ``labels`` [1].
         """
-        boxes = bbox_preds.sigmoid() * input_scales(batch_img_metas,
-                                                    bbox_preds)  # [B, 4]
+        boxes = bbox_preds.sigmoid() * meta_scales(
+            batch_img_metas, INPUT_SHAPE_KEYS, bbox_preds)  # [B, 4]
         if rescale:
-            factors = bbox_preds.new_tensor(
-                [m['scale_factor'] for m in batch_img_metas])  # [B, 2]
-            boxes = boxes / factors.repeat(1, 2)  # [B, 4]
+            boxes = boxes / meta_scales(batch_img_metas, 'scale_factor',
+                                        bbox_preds)  # [B, 4]
         scores, labels = cls_scores.softmax(-1).max(-1)  # [B], [B]
         return [InstanceData(bboxes=b[None], scores=s[None], labels=lab[None])
                 for b, s, lab in zip(boxes, scores, labels)]

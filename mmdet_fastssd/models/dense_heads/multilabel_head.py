@@ -11,8 +11,8 @@ from mmdet.models.dense_heads.base_dense_head import BaseDenseHead
 from mmdet.registry import MODELS
 from mmdet.utils import InstanceList, OptConfigType, OptInstanceList
 
+from ..utils import meta_scales, multi_hot
 from ..utils.class_layers import ClassLayersMixin
-from .multilabel_targets import multi_hot
 
 
 class AdaptiveConcatPool2d(nn.Module):
@@ -140,8 +140,8 @@ class MultiLabelHead(ClassLayersMixin, BaseDenseHead):
             and ``labels`` [C] (``arange(C)``) per image.
         """
         key = 'ori_shape' if rescale else 'img_shape'
-        hw = cls_scores.new_tensor([m[key][:2] for m in batch_img_metas])
-        whole = torch.cat([torch.zeros_like(hw), hw.flip(-1)], 1)  # [B, 4]
+        wh = meta_scales(batch_img_metas, key, cls_scores)[:, 2:]  # [B, 2]
+        whole = torch.cat([torch.zeros_like(wh), wh], 1)  # [B, 4]
         probs = cls_scores.sigmoid()  # [B, C]
         labels = torch.arange(self.num_classes, device=cls_scores.device)
         return [InstanceData(bboxes=box.expand(self.num_classes, 4),

@@ -2,18 +2,17 @@
 
 The head's loss over a batch equals the sum of its per-image losses, the
 batched assignment equals per-image assignment (padded and empty images
-included, whatever the block size), the fused class loss equals its autograd
-formulation, and the one-pass grouped NMS equals mmcv's NMS per image.
+included, whatever the block size) and the fused class loss equals its
+autograd formulation. Summed float32 losses are compared at rtol 1e-5: sums of
+thousands of terms in another order differ by more than 1e-6.
 """
 import pytest
 import torch
-from mmcv.ops import nms
 from mmengine.structures import InstanceData
 
 from mmdet.registry import MODELS, TASK_UTILS
 
 import mmdet_fastssd  # noqa: F401
-from mmdet_fastssd.models.dense_heads.fastssd_postprocess import grouped_nms
 
 C = 20
 META = dict(batch_input_shape=(224, 224), img_shape=(224, 224),
@@ -75,7 +74,7 @@ def test_batch_loss_is_the_sum_of_per_image_losses(grids, chunk):
             alone[k] = alone[k] + one[k]
     sum(alone.values()).backward()
     for k in alone:
-        assert torch.allclose(together[k], alone[k], rtol=1e-6), k
+        assert torch.allclose(together[k], alone[k], rtol=1e-5), k
     for got, want in zip(grads, [t.grad for t in cls + box]):
         assert torch.allclose(got, want, rtol=1e-5, atol=1e-7)
 
@@ -128,21 +127,5 @@ def test_fused_class_loss_equals_autograd(loss):
         value = MODELS.build(dict(loss, fused=fused))(x, labels)
         (2 * value).backward()
         results.append((value.detach(), x.grad))
-    assert torch.allclose(results[0][0], results[1][0], rtol=1e-6)
+    assert torch.allclose(results[0][0], results[1][0], rtol=1e-5)
     assert torch.allclose(results[0][1], results[1][1], atol=1e-7)
-
-
-def test_grouped_nms_equals_mmcv_nms_per_group():
-    gen = torch.Generator().manual_seed(3)
-    xy = torch.rand(600, 2, generator=gen) * 200
-    boxes = torch.cat([xy, xy + torch.rand(600, 2, generator=gen) * 60 + 1],
-                      1)
-    scores = torch.rand(600, generator=gen)
-    groups = torch.randint(0, 12, (600, ), generator=gen)
-    kept = grouped_nms(boxes, scores, groups, 0.45)
-    expect = []
-    for g in range(12):
-        idx = (groups == g).nonzero().squeeze(1)
-        _, keep = nms(boxes[idx], scores[idx], 0.45)
-        expect.append(idx[keep])
-    assert torch.equal(kept, torch.cat(expect).sort().values)

@@ -1,8 +1,10 @@
-from . import detectors  # noqa: F401  (registers the detectors)
 from .dense_heads import FastSSDHead, LargestObjectHead, MultiLabelHead
 from .losses import FastSSDBCELoss, FastSSDFocalLoss
-from .task_modules import (FastSSDAnchorGenerator, MaxOverlapAssigner,
-                           TanhOffsetCoder)
+from .task_modules import (
+    FastSSDAnchorGenerator,
+    MaxOverlapAssigner,
+    TanhOffsetCoder,
+)
 
 __all__ = [
     'FastSSDAnchorGenerator', 'FastSSDBCELoss', 'FastSSDFocalLoss',

@@ -243,7 +243,9 @@ def fused_sigmoid_focal(cls_score: Tensor, labels: Tensor, w_pos: float,
 
 @MODELS.register_module()
 class FastSSDBCELoss(nn.Module):
-    """BCE with background removal: ``sum(BCE(x[..., :C], onehot[..., :C])) / C``.
+    """BCE without the background column.
+
+    ``sum(BCE(x[..., :C], onehot[..., :C])) / C``.
 
     Args:
         loss_weight (float): multiplier of the loss. Defaults to 1.0.

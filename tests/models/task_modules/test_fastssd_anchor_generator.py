@@ -1,10 +1,14 @@
 import pytest
 import torch
 
-from lecture_oracle import hw2corners, lecture_anchors, to_lecture
 from mmdet.registry import TASK_UTILS
 
 import mmdet_fastssd  # noqa: F401
+from mmdet_fastssd.testing.lecture import (
+    hw2corners,
+    lecture_anchors,
+    to_lecture,
+)
 
 
 def build(**kwargs):
@@ -34,7 +38,8 @@ def test_hand_computed_anchors():
     # anchor 36 is cell (row 1, col 0)
     assert torch.allclose(anchors[36, :2], torch.tensor([0.03125, 0.28125]))
     # last: 1x1 grid, zoom 1.3, ratio (0.5, 1): h 0.65, w 1.3, unclipped
-    assert torch.allclose(anchors[-1], torch.tensor([-0.15, 0.175, 1.15, 0.825]))
+    assert torch.allclose(anchors[-1],
+                          torch.tensor([-0.15, 0.175, 1.15, 0.825]))
     assert torch.allclose(cells[:144], torch.full((144, 2), 0.25))
     assert torch.allclose(cells[-9:], torch.ones(9, 2))
 

@@ -1,10 +1,16 @@
 import torch
 from mmengine.structures import InstanceData
 
-from lecture_oracle import hw2corners, jaccard, lecture_anchors, map_to_ground_truth, to_lecture
 from mmdet.registry import TASK_UTILS
 
 import mmdet_fastssd  # noqa: F401
+from mmdet_fastssd.testing.lecture import (
+    hw2corners,
+    jaccard,
+    lecture_anchors,
+    map_to_ground_truth,
+    to_lecture,
+)
 
 GRID = torch.tensor([[0., 0., 1., 1.], [1., 0., 2., 1.],
                      [0., 1., 1., 2.], [1., 1., 2., 2.]])
@@ -82,7 +88,8 @@ def test_batch_matches_the_lectures_per_image_loop():
 
 
 def test_mmdet_interface_returns_assign_result():
-    gt = InstanceData(bboxes=torch.tensor([[0., 0., 1., 1.], [1.5, 1.5, 2, 2]]),
+    gt = InstanceData(bboxes=torch.tensor([[0., 0., 1., 1.],
+                                           [1.5, 1.5, 2, 2]]),
                       labels=torch.tensor([3, 7]))
     res = assigner().assign(InstanceData(priors=GRID), gt)
     assert res.num_gts == 2
@@ -92,3 +99,29 @@ def test_mmdet_interface_returns_assign_result():
                          labels=torch.zeros(0, dtype=torch.long))
     res = assigner().assign(InstanceData(priors=GRID), empty)
     assert res.gt_inds.tolist() == [0, 0, 0, 0]
+
+
+def test_is_an_mmdet_base_assigner():
+    from mmdet.models.task_modules.assigners.base_assigner import BaseAssigner
+    assert isinstance(assigner(), BaseAssigner)
+
+
+def test_single_image_assign_equals_assign_batch():
+    gen = torch.Generator().manual_seed(4)
+    priors, _ = TASK_UTILS.build(
+        dict(type='FastSSDAnchorGenerator')).flat_priors()
+    gts, valid = random_gts(6, 10, gen)
+    labels = torch.randint(0, 20, (6, 10), generator=gen)
+    for thr in (0.4, 0.5):
+        inds, overlaps = assigner(thr).assign_batch(priors, gts, valid)
+        for b in range(6):
+            res = assigner(thr).assign(
+                InstanceData(priors=priors),
+                InstanceData(bboxes=gts[b][valid[b]],
+                             labels=labels[b][valid[b]]))
+            assert res.num_gts == int(valid[b].sum())
+            assert torch.equal(res.gt_inds, inds[b] + 1), (thr, b)
+            assert torch.equal(res.max_overlaps, overlaps[b]), (thr, b)
+            expect = torch.where(inds[b] >= 0,
+                                 labels[b][inds[b].clamp(min=0)], -1)
+            assert torch.equal(res.labels, expect), (thr, b)

@@ -1,9 +1,14 @@
 import torch
 
-from lecture_oracle import actn_to_bb, lecture_anchors, to_lecture, to_lecture_actn
 from mmdet.registry import TASK_UTILS
 
 import mmdet_fastssd  # noqa: F401
+from mmdet_fastssd.testing.lecture import (
+    actn_to_bb,
+    lecture_anchors,
+    to_lecture,
+    to_lecture_actn,
+)
 
 
 def coder():
@@ -17,7 +22,8 @@ def anchors():
 def test_hand_computed_decode():
     prior = torch.tensor([[0.25, 0.25, 0.5, 0.5]])
     cell = torch.tensor([[0.25, 0.25]])
-    assert torch.allclose(coder().decode(prior, torch.zeros(1, 4), cell), prior)
+    assert torch.allclose(coder().decode(prior, torch.zeros(1, 4), cell),
+                          prior)
     # tanh(big) = 1: centre moves half a cell, size x1.5
     big = torch.tensor([[20., -20., 20., -20.]])
     out = coder().decode(prior, big, cell)
@@ -66,3 +72,20 @@ def test_encode_clamps_unreachable_boxes():
     # best reachable: centre +half a cell, size 0.5x-1.5x
     assert torch.allclose(decoded[0, :2] + decoded[0, 2:],
                           torch.tensor([1.0, 1.0]), atol=1e-4)
+
+
+def test_mmdet_box_conversions_give_the_hand_formulas_bit_for_bit():
+    """The coder's cxcywh helpers come from mmdet; their results equal the
+    hand-written ``(x1 + x2) / 2``, ``x2 - x1``, ``ctr -/+ wh / 2``."""
+    from mmdet_fastssd.models.task_modules.coders.tanh_offset_coder import (
+        cxcywh_to_xyxy,
+        xyxy_to_cxcywh,
+    )
+    gen = torch.Generator().manual_seed(5)
+    xy = torch.rand(3, 50, 2, generator=gen)
+    boxes = torch.cat([xy, xy + torch.rand(3, 50, 2, generator=gen)], -1)
+    ctr, wh = xyxy_to_cxcywh(boxes)
+    assert torch.equal(ctr, (boxes[..., :2] + boxes[..., 2:]) / 2)
+    assert torch.equal(wh, boxes[..., 2:] - boxes[..., :2])
+    assert torch.equal(cxcywh_to_xyxy(ctr, wh),
+                       torch.cat([ctr - wh / 2, ctr + wh / 2], -1))

@@ -1,4 +1,4 @@
-"""The lecture's matching: best anchor per ground truth, then IoU > threshold."""
+"""The lecture's matching: best anchor per gt, then IoU above a threshold."""
 from typing import Iterator, List, Optional, Tuple
 
 import torch
@@ -6,6 +6,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from mmdet.models.task_modules.assigners import AssignResult
+from mmdet.models.task_modules.assigners.base_assigner import BaseAssigner
 from mmdet.registry import TASK_UTILS
 from mmdet.structures.bbox import get_box_tensor
 
@@ -13,7 +14,7 @@ FORCED_OVERLAP = 2.0
 
 
 @TASK_UTILS.register_module()
-class MaxOverlapAssigner:
+class MaxOverlapAssigner(BaseAssigner):
     """Assign each anchor to a ground truth (gt) or to background.
 
     1. Every gt takes its best-overlapping anchor whatever the IoU (its
@@ -23,8 +24,9 @@ class MaxOverlapAssigner:
     3. Anchors whose (forced or real) overlap is strictly above
        ``pos_iou_thr`` are positive; the rest are background.
 
-    ``assign_batch`` does this for a whole batch of padded gts in one pass;
-    ``assign`` is MMDetection's single-image interface on top of it.
+    ``assign_batch`` does this for a whole batch of padded gts in one pass
+    (the heads' hot path); ``assign`` is MMDetection's single-image
+    ``BaseAssigner`` interface on top of it.
 
     Args:
         pos_iou_thr (float): IoU above which an anchor is positive.

@@ -5,6 +5,7 @@ import torch
 from torch import Tensor
 
 from mmdet.registry import TASK_UTILS
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
 
 
 def xyxy_to_cxcywh(boxes: Tensor) -> Tuple[Tensor, Tensor]:
@@ -13,12 +14,13 @@ def xyxy_to_cxcywh(boxes: Tensor) -> Tuple[Tensor, Tensor]:
     Returns:
         tuple[Tensor, Tensor]: centres [..., 2] and (w, h) [..., 2].
     """
-    return (boxes[..., :2] + boxes[..., 2:]) / 2, boxes[..., 2:] - boxes[..., :2]
+    cxcywh = bbox_xyxy_to_cxcywh(boxes)  # [..., 4]
+    return cxcywh[..., :2], cxcywh[..., 2:]
 
 
 def cxcywh_to_xyxy(ctr: Tensor, wh: Tensor) -> Tensor:
     """Corners ``[..., 4]`` from centres [..., 2] and sizes [..., 2]."""
-    return torch.cat([ctr - wh / 2, ctr + wh / 2], dim=-1)
+    return bbox_cxcywh_to_xyxy(torch.cat([ctr, wh], dim=-1))  # [..., 4]
 
 
 @TASK_UTILS.register_module()
@@ -43,7 +45,8 @@ class TanhOffsetCoder:
     def __init__(self, eps: float = 1e-6) -> None:
         self.eps = eps
 
-    def decode(self, priors: Tensor, pred: Tensor, cell_sizes: Tensor) -> Tensor:
+    def decode(self, priors: Tensor, pred: Tensor,
+               cell_sizes: Tensor) -> Tensor:
         """Activations to boxes (``addcmul``: few kernels).
 
         Args:

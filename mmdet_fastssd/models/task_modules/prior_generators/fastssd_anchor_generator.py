@@ -1,4 +1,4 @@
-"""The lecture's anchors: k = zooms x ratios boxes in every cell of square grids."""
+"""The lecture's anchors: k = zooms x ratios boxes per cell of square grids."""
 from typing import List, Optional, Sequence, Tuple
 
 import torch

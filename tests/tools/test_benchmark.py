@@ -3,6 +3,10 @@ on tiny sizes.
 
 No timing is asserted: speed goals live in the benchmark's printed table.
 """
+import os.path as osp
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -13,6 +17,16 @@ from tools.analysis_tools.benchmark import model_cases as bm
 from tools.analysis_tools.benchmark.report import loss_targets, model_targets
 
 CPU = torch.device('cpu')
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def test_runs_as_a_module_from_the_repository_root():
+    proc = subprocess.run(
+        [sys.executable, '-m', 'tools.analysis_tools.benchmark', '--help'],
+        cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert 'usage: python -m tools.analysis_tools.benchmark' in proc.stdout
+    assert '--sections' in proc.stdout
 
 
 @pytest.mark.parametrize('grids', [(4, 2, 1), (6, 3, 2, 1)])

@@ -2,13 +2,16 @@
 
 Importing the package registers every component into ``mmdet.registry`` and
 allow-lists the classes MMEngine stores in checkpoints for torch's
-``weights_only`` loader. Configs load it with::
+``weights_only`` loader; ``http(s)://`` checkpoints load through
+``utils.checkpoint_url`` (hash in the file name checked). Configs load it
+with::
 
     custom_imports = dict(imports=['mmdet_fastssd'], allow_failed_imports=False)
 """
-from .utils import allow_mmengine_checkpoints
+from .utils import allow_mmengine_checkpoints, register_http_loader
 
 allow_mmengine_checkpoints()
+register_http_loader()
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401,I001  (registers)
 

@@ -40,7 +40,8 @@ def main(argv=None) -> None:
     setup_cache_size_limit_of_dynamo()
     if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
         raise SystemExit(f'--out must be a .pkl or .pickle file: {args.out}')
-    if not osp.isfile(args.checkpoint):
+    is_url = args.checkpoint.startswith(('http://', 'https://'))
+    if not is_url and not osp.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint file not found: {args.checkpoint}')
     cfg = build_cfg(args)
     cfg.load_from = args.checkpoint

@@ -1,8 +1,10 @@
 from .channels_last_hook import ChannelsLastHook
+from .config_check_hook import ConfigCheckHook, ConfigMistake
 from .freeze_schedule_hook import (LECTURE_LAYER_GROUPS, FreezeScheduleHook,
                                    layer_group_index)
 
 __all__ = [
-    'ChannelsLastHook', 'FreezeScheduleHook', 'LECTURE_LAYER_GROUPS',
+    'ChannelsLastHook', 'ConfigCheckHook', 'ConfigMistake',
+    'FreezeScheduleHook', 'LECTURE_LAYER_GROUPS',
     'layer_group_index'
 ]

@@ -3,4 +3,7 @@
 _base_ = ['mmdet::_base_/default_runtime.py']
 
 default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2),
+    # num_classes, head in_channels and anchor grids against the data,
+    # before the first iteration (mmdet_fastssd/engine/hooks)
+    config_check=dict(type='ConfigCheckHook'))

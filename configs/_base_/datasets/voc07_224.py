@@ -2,7 +2,9 @@
 # Inherits mmdet's VOC base and replaces its VOC07+12 training set.
 _base_ = ['mmdet::_base_/datasets/voc0712.py']
 
-dataset_type = 'VOCDataset'
+# mmdet's VOCDataset plus checks of every XML and image when it is built
+# (mmdet_fastssd/datasets/checked_voc_dataset.py): clean data reads the same.
+dataset_type = 'CheckedVOCDataset'
 data_root = 'data/VOCdevkit/'
 img_scale = (224, 224)
 backend_args = None

@@ -1,0 +1,121 @@
+"""configs/fastssd_custom_voc.py: the config a user copies for own photos."""
+import math
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from tiny_voc import write_voc2007
+
+from mmdet.registry import MODELS
+
+import mmdet_fastssd  # noqa: F401
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CUSTOM = osp.join(ROOT, 'configs', 'fastssd_custom_voc.py')
+SHAPES = osp.join(ROOT, 'configs', 'fastssd_shapes.py')
+
+
+def test_resolves_to_the_raccoon_folder_and_the_shapes_model():
+    cfg = Config.fromfile(CUSTOM)
+    shapes = Config.fromfile(SHAPES)
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        ds = cfg[key].dataset
+        assert ds.data_root == 'data/raccoon/'
+        assert ds.metainfo.classes == ('raccoon', )
+        assert ds.data_prefix == dict(sub_data_root='VOC2007/')
+        assert ds.type == shapes[key].dataset.type  # as the bases set it
+    assert cfg.train_dataloader.dataset.ann_file == \
+        'VOC2007/ImageSets/Main/trainval.txt'
+    assert cfg.test_dataloader.dataset.ann_file == \
+        'VOC2007/ImageSets/Main/test.txt'
+    assert cfg.model.bbox_head.num_classes == 1
+    # the shapes detector's backbone, started from its last checkpoint
+    assert cfg.model.backbone == dict(shapes.model.backbone, init_cfg=dict(
+        type='Pretrained', prefix='backbone.',
+        checkpoint='work_dirs/fastssd_shapes/epoch_'
+        f'{shapes.train_cfg.max_epochs}.pth'))
+    flips = [t for t in cfg.train_pipeline if t.type == 'RandomFlip']
+    assert [f.direction for f in flips] == ['horizontal']  # photos
+    assert cfg.param_scheduler[0].end == cfg.train_cfg.max_epochs
+    assert cfg.param_scheduler[0].eta_max == cfg.optim_wrapper.optimizer.lr
+
+
+def tiny_photos(root):
+    boxes = [(10, 20, 150, 110), (40, 5, 120, 95), (0, 30, 90, 119),
+             (60, 40, 159, 118), (20, 10, 100, 60), (5, 5, 155, 115)]
+    return write_voc2007(root, {
+        f'p{i}': (160, 120, [('raccoon', box)]) for i, box in enumerate(boxes)
+    }, test_ids=('p4', 'p5'))
+
+
+def tiny_cfg(tmp_path, checkpoint):
+    cfg = Config.fromfile(CUSTOM)
+    data_root = tiny_photos(str(tmp_path / 'raccoon')) + '/'
+    cfg.merge_from_dict({
+        'train_dataloader.dataset.data_root': data_root,
+        'train_dataloader.batch_size': 2,
+        'val_dataloader.dataset.data_root': data_root,
+        'test_dataloader.dataset.data_root': data_root,
+        'model.backbone.init_cfg.checkpoint': checkpoint,
+        'train_cfg.max_epochs': 1,
+        'train_cfg.val_interval': 1,
+        'default_hooks.checkpoint.interval': 1,
+        'work_dir': str(tmp_path / 'work'),
+    })
+    return cfg
+
+
+def backbone_checkpoint(cfg, path):
+    """A 'shapes detector' checkpoint with recognisable backbone weights."""
+    init_default_scope('mmdet')
+    model = MODELS.build(cfg.model)
+    torch.manual_seed(0)
+    state = {k: torch.randn_like(v) if v.is_floating_point() else v
+             for k, v in model.state_dict().items()}
+    torch.save(dict(state_dict=state), path)
+    return state
+
+
+def test_backbone_starts_from_the_detector_checkpoint(tmp_path):
+    path = str(tmp_path / 'epoch_14.pth')
+    state = backbone_checkpoint(Config.fromfile(CUSTOM), path)
+    cfg = tiny_cfg(tmp_path, path)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    mine = model.state_dict()
+    backbone = [k for k in state if k.startswith('backbone.')]
+    assert backbone and all(torch.equal(mine[k], state[k]) for k in backbone)
+    head = next(k for k in state if k.startswith('bbox_head.') and
+                k.endswith('weight'))
+    assert not torch.equal(mine[head], state[head])  # the head is new
+
+
+def test_trains_and_evaluates_on_a_generated_folder(tmp_path):
+    path = str(tmp_path / 'epoch_14.pth')
+    backbone_checkpoint(Config.fromfile(CUSTOM), path)
+    runner = Runner.from_cfg(tiny_cfg(tmp_path, path))
+    runner.train()  # 4 photos, batch 2: two iterations, then validation
+    assert runner.iter == 2
+    loss = runner.message_hub.get_scalar('train/loss').current()
+    assert math.isfinite(loss)
+    metrics = runner.val()
+    assert 0.0 <= metrics['pascal_voc/mAP'] <= 1.0
+    assert osp.isfile(osp.join(str(tmp_path / 'work'), 'epoch_1.pth'))
+
+
+@pytest.mark.parametrize('missing', ['data', 'checkpoint'])
+def test_missing_inputs_name_the_path(tmp_path, missing):
+    path = str(tmp_path / 'epoch_14.pth')
+    if missing == 'data':
+        backbone_checkpoint(Config.fromfile(CUSTOM), path)
+        cfg = tiny_cfg(tmp_path, path)
+        cfg.train_dataloader.dataset.data_root = str(tmp_path / 'nowhere')
+        want = 'nowhere'
+    else:
+        cfg = tiny_cfg(tmp_path, path)  # no checkpoint written
+        want = 'epoch_14.pth'
+    with pytest.raises(Exception, match=want):
+        Runner.from_cfg(cfg).train()

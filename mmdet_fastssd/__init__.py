@@ -14,5 +14,6 @@ allow_mmengine_checkpoints()
 register_http_loader()
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401,I001  (registers)
+from . import visualization  # noqa: E402,F401  (registers the visualizer)
 
 __version__ = '0.1.0'

@@ -27,6 +27,10 @@ NUM_TEST = 300
 # Drawn at the size the config squishes to (configs/_base_/datasets/
 # shapes_112.py): 4x fewer pixels to decode per step than 224 px.
 IMG_SIZE = 112
+# Prediction pictures drawn 4x larger (448 px) so labels do not cover the
+# shapes (mmdet_fastssd.visualization.UpscaledDetLocalVisualizer).
+PICTURE_OPTIONS = ('visualizer.type=UpscaledDetLocalVisualizer',
+                   f'visualizer.min_size={4 * IMG_SIZE}')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -82,7 +86,8 @@ def main(argv=None) -> None:
     trained = time.time()
     ckpt = last_checkpoint(work_dir)
     out = run([sys.executable, 'tools/test.py', args.config, ckpt,
-               '--work-dir', work_dir, '--show-dir', 'predictions'],
+               '--work-dir', work_dir, '--show-dir', 'predictions',
+               '--cfg-options', *PICTURE_OPTIONS],
               osp.join(work_dir, 'demo_test.log'))
     found = re.findall(r'pascal_voc/mAP: ([0-9.]+)', out)
     pictures = sorted(glob.glob(osp.join(work_dir, '*', 'predictions', '*')))

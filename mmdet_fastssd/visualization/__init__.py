@@ -1,0 +1,3 @@
+from .upscaled_visualizer import UpscaledDetLocalVisualizer
+
+__all__ = ['UpscaledDetLocalVisualizer']

@@ -15,8 +15,14 @@ from mmdet.datasets import VOCDataset
 from mmdet.registry import DATASETS
 
 from .image_checks import ImageFileError, read_image_info
-from .xml_annotations import (AnnotationError, VOCObject, check_boxes,
-                              describe_issues, read_voc_xml, unknown_names)
+from .xml_annotations import (
+    AnnotationError,
+    VOCObject,
+    check_boxes,
+    describe_issues,
+    read_voc_xml,
+    unknown_names,
+)
 
 __all__ = ['BadAnnotationWarning', 'CheckedVOCDataset']
 

@@ -3,8 +3,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mmdet_fastssd.datasets.image_checks import (ImageFileError,
-                                                 read_image_info)
+from mmdet_fastssd.datasets.image_checks import ImageFileError, read_image_info
 
 
 def jpeg_bytes(width=64, height=48):

@@ -4,8 +4,16 @@ import math
 import pytest
 
 from mmdet_fastssd.datasets.xml_annotations import (
-    INVERTED, NOT_A_NUMBER, OUTSIDE, ZERO_AREA, AnnotationError,
-    check_boxes, describe_issues, read_voc_xml, unknown_names)
+    INVERTED,
+    NOT_A_NUMBER,
+    OUTSIDE,
+    ZERO_AREA,
+    AnnotationError,
+    check_boxes,
+    describe_issues,
+    read_voc_xml,
+    unknown_names,
+)
 
 
 def xml_text(objects, size=(100, 80), filename='a.jpg'):

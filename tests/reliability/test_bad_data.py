@@ -18,12 +18,20 @@ from mmengine.registry import init_default_scope
 from mmdet.datasets import VOCDataset
 from mmdet.registry import DATASETS, MODELS
 
-from mmdet_fastssd.datasets import (SHAPES_CLASSES, BadAnnotationWarning,
-                                    CheckedVOCDataset, generate_shapes_voc)
+from mmdet_fastssd.datasets import (
+    SHAPES_CLASSES,
+    BadAnnotationWarning,
+    CheckedVOCDataset,
+    generate_shapes_voc,
+)
 from mmdet_fastssd.datasets.xml_annotations import AnnotationError
-from mmdet_fastssd.testing.lecture import (hw2corners, jaccard,
-                                           lecture_anchors,
-                                           map_to_ground_truth, to_lecture)
+from mmdet_fastssd.testing.lecture import (
+    hw2corners,
+    jaccard,
+    lecture_anchors,
+    map_to_ground_truth,
+    to_lecture,
+)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SHAPES_CFG = osp.join(ROOT, 'configs', 'fastssd_shapes.py')

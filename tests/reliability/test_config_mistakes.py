@@ -16,8 +16,10 @@ from mmdet.structures import DetDataSample
 
 from mmdet_fastssd.datasets import SHAPES_CLASSES, generate_shapes_voc
 from mmdet_fastssd.engine.hooks import ConfigCheckHook, ConfigMistake
-from mmdet_fastssd.engine.hooks.config_check_hook import (check_forward,
-                                                          check_num_classes)
+from mmdet_fastssd.engine.hooks.config_check_hook import (
+    check_forward,
+    check_num_classes,
+)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = osp.join(ROOT, 'configs')

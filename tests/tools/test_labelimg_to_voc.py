@@ -10,8 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mmdet_fastssd.datasets.converters.labelimg_to_voc import (main,
-                                                               split_ids)
+from mmdet_fastssd.datasets.converters.labelimg_to_voc import main, split_ids
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RACCOON = osp.join(ROOT, '..', 'shared', 'data', 'raccoon')

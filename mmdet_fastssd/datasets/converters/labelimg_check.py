@@ -11,8 +11,14 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 from ..image_checks import ImageFileError, read_image_info
-from ..xml_annotations import (AnnotationError, BoxIssue, VOCObject,
-                               check_boxes, read_voc_xml, unknown_names)
+from ..xml_annotations import (
+    AnnotationError,
+    BoxIssue,
+    VOCObject,
+    check_boxes,
+    read_voc_xml,
+    unknown_names,
+)
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.JPG', '.JPEG', '.PNG',
               '.BMP')

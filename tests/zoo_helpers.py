@@ -19,8 +19,9 @@ from mmengine.config import Config
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.registry import init_default_scope
 
-import mmdet_fastssd  # noqa: F401  (registers the plugin)
 from mmdet.registry import MODELS
+
+import mmdet_fastssd  # noqa: F401  (registers the plugin)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHAPES_CFG = osp.join(ROOT, 'configs', 'fastssd_shapes.py')

@@ -3,9 +3,9 @@
 MMEngine's own ``http(s)://`` loader downloads without checking anything and
 loads through ``torch.hub``'s loader. This one replaces it (registered with
 ``CheckpointLoader.register_scheme(..., force=True)`` when the plugin is
-imported), so ``load_from='https://...'``, ``tools/test.py CONFIG https://...``,
-``init_detector(cfg, 'https://...')`` and ``DetInferencer(weights='https://...')``
-all:
+imported), so ``load_from='https://...'``,
+``tools/test.py CONFIG https://...``, ``init_detector(cfg, 'https://...')``
+and ``DetInferencer(weights='https://...')`` all:
 
 - download once into ``<torch.hub.get_dir()>/checkpoints/`` (``TORCH_HOME``
   moves it) through a temporary file that only enters the cache complete

@@ -11,8 +11,13 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import torch
 from mmengine.runner import CheckpointLoader
-from zoo_helpers import (ROOT, SHAPES_CFG, publish, save_training_checkpoint,
-                         shapes_images)
+from zoo_helpers import (
+    ROOT,
+    SHAPES_CFG,
+    publish,
+    save_training_checkpoint,
+    shapes_images,
+)
 
 from mmdet.apis import DetInferencer, inference_detector, init_detector
 

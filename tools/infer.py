@@ -1,0 +1,68 @@
+"""Run a trained detector on your own pictures (or a video).
+
+Example::
+
+    python tools/infer.py configs/fastssd_shapes.py \
+        work_dirs/fastssd_shapes/epoch_14.pth my_photos/ --out-dir predictions
+
+INPUT is a folder (its images, sorted), a glob in quotes ('shots/*.png'), one
+image, or a video file (frame by frame, where OpenCV reads it). Writes one
+picture per image to OUT_DIR/vis/ and one JSON line per image to
+OUT_DIR/predictions.jsonl (file, boxes in original pixels x1 y1 x2 y2,
+scores, labels, class names), then prints a summary with images per second.
+CHECKPOINT may be an http(s) URL (downloaded once, hash in its name checked).
+"""
+import argparse
+import os.path as osp
+from typing import List, Optional
+
+from mmdet.apis import init_detector
+
+from mmdet_fastssd.apis.cli import load_config
+from mmdet_fastssd.apis.inference import infer_source, summary_line
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """Command-line arguments."""
+    parser = argparse.ArgumentParser(
+        description='Detect objects in a folder, glob, image or video')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', help='checkpoint file or http(s) URL')
+    parser.add_argument('input', help='folder, glob, image or video file')
+    parser.add_argument('--out-dir', default='outputs',
+                        help='where vis/ and predictions.jsonl go '
+                        '(default: outputs)')
+    parser.add_argument('--score-thr', type=float, default=0.3,
+                        help='keep detections scoring above this '
+                        '(default: 0.3)')
+    parser.add_argument('--device', default='cpu',
+                        help='cpu, cuda or cuda:N (default: cpu)')
+    parser.add_argument('--batch-size', type=int, default=1,
+                        help='images per forward pass (default: 1)')
+    parser.add_argument('--no-vis', action='store_true',
+                        help='write predictions.jsonl only, no pictures')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Load the model, run it on INPUT, print the summary."""
+    args = parse_args(argv)
+    if args.batch_size < 1:
+        raise SystemExit(f'--batch-size must be >= 1, got {args.batch_size}')
+    is_url = args.checkpoint.startswith(('http://', 'https://'))
+    if not is_url and not osp.isfile(args.checkpoint):
+        raise SystemExit(f'checkpoint file not found: {args.checkpoint}')
+    model = init_detector(load_config(args.config), args.checkpoint,
+                          device=args.device)
+    try:
+        summary = infer_source(model, args.input, args.out_dir,
+                               score_thr=args.score_thr,
+                               batch_size=args.batch_size,
+                               draw=not args.no_vis)
+    except (FileNotFoundError, ValueError) as exc:
+        raise SystemExit(f'infer: {exc}') from exc
+    print(summary_line(summary))
+
+
+if __name__ == '__main__':
+    main()

@@ -124,4 +124,15 @@ def test_latency_function_runs_both():
     assert row['pytorch_ms'] > 0 and row['onnxruntime_ms'] > 0
     assert row['max_abs_boxes'] < BOX_ATOL
     assert row['max_abs_scores'] < SCORE_ATOL
-    assert osp.isfile(SHAPES_CFG)
+
+
+def test_benchmark_onnx_section(monkeypatch):
+    from tools.analysis_tools.benchmark import onnx_cases
+    monkeypatch.setattr(onnx_cases, 'MODELS',
+                        (('fastssd_shapes', onnx_cases.SHAPES_CFG), ))
+    res = {}
+    table = onnx_cases.onnx_section(True, res)
+    assert [r[0] for r in table.rows] == ['fastssd_shapes']
+    assert table.rows[0][1] == '112x112'
+    assert res[('onnx', 'fastssd_shapes', 'onnxruntime')] > 0
+    assert osp.isfile(onnx_cases.MODELS[0][1])

@@ -28,6 +28,7 @@ from mmengine.logging import MMLogger
 
 from . import loss_cases as bl
 from . import model_cases as bm
+from .onnx_cases import onnx_section
 from .report import (
     Table,
     fmt_ratio,
@@ -234,7 +235,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--channels-last', action='store_true')
     p.add_argument('--threads', type=int, default=0,
                    help='torch intra-op threads (0: torch default)')
-    p.add_argument('--sections', default='loss,post,e2e,train,data')
+    p.add_argument('--sections', default='loss,post,e2e,train,data,onnx')
     p.add_argument('--out', default=None, help='markdown report; default '
                    'docs/benchmarks.md (none with --quick)')
     p.add_argument('--wait-load', type=float, default=0.0,
@@ -271,6 +272,8 @@ def run_sections(args, device: torch.device, res: Dict) -> List[Table]:
         tables.append(train_section(2 if quick else 32, device, args, res))
     if 'data' in want:
         tables.append(data_section(2 if quick else 12, args, res))
+    if 'onnx' in want and args.device == 'cpu':
+        tables.append(onnx_section(quick, res))
     return tables
 
 

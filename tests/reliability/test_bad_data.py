@@ -330,6 +330,7 @@ default_hooks = dict(logger=dict(interval=1))
 """
 
 
+@pytest.mark.e2e
 def test_failed_dataset_build_leaves_nothing_to_resume(tmp_path):
     data = tmp_path / 'data'
     generate_shapes_voc(str(data), num_train=8, num_test=4, img_size=128,

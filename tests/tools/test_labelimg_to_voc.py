@@ -207,6 +207,7 @@ def test_coco_json_matches_what_voc_dataset_reads(tmp_path, capsys):
             x['bbox_label'] for x in c['instances']]
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not osp.isdir(RACCOON), reason='raccoon data absent')
 def test_raccoon_folder_converts(tmp_path):
     out = tmp_path / 'raccoon'

@@ -17,6 +17,7 @@ from mmdet_fastssd.apis.cli import (
     parse_args,
     test_parser,
 )
+from mmdet_fastssd.utils import exit_on_user_errors
 
 
 def enable_visualization(cfg, args: argparse.Namespace) -> None:
@@ -51,7 +52,8 @@ def main(argv=None) -> None:
     if args.out is not None:
         runner.test_evaluator.metrics.append(
             DumpDetResults(out_file_path=args.out))
-    runner.test()
+    with exit_on_user_errors():  # a refused checkpoint: message only
+        runner.test()
 
 
 if __name__ == '__main__':

@@ -12,14 +12,16 @@ from mmdet_fastssd.apis.cli import (
     parse_args,
     train_parser,
 )
+from mmdet_fastssd.utils import exit_on_user_errors
 
 
 def main(argv=None) -> None:
     """Build the runner from the config and train."""
     args = parse_args(train_parser(), argv)
     setup_cache_size_limit_of_dynamo()
-    cfg = build_cfg(args)
-    build_runner(cfg).train()
+    with exit_on_user_errors():  # refused checkpoint, NaN loss: message only
+        cfg = build_cfg(args)
+        build_runner(cfg).train()
 
 
 if __name__ == '__main__':

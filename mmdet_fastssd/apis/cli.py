@@ -18,6 +18,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from ..utils.resume import find_resumable_checkpoint
+
 __all__ = [
     'load_config', 'train_parser', 'test_parser', 'parse_args', 'build_cfg',
     'build_runner'
@@ -150,7 +152,10 @@ def build_cfg(args: argparse.Namespace) -> Config:
         cfg.auto_scale_lr.enable = True
     resume = getattr(args, 'resume', None)
     if resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        # the newest checkpoint that loads; MMEngine would take whatever
+        # last_checkpoint names, even a truncated or deleted file
+        cfg.resume = True
+        cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
     elif resume is not None:
         cfg.resume, cfg.load_from = True, resume
     return cfg

@@ -73,5 +73,57 @@ def test_one_cycle_scheduler_state_loads_and_resumes():
 
 def test_only_mmengine_and_numpy_classes_are_allowed():
     assert getattr not in MMENGINE_CHECKPOINT_GLOBALS
-    modules = {getattr(g, '__module__', '') for g in MMENGINE_CHECKPOINT_GLOBALS}
+    modules = {getattr(g, '__module__', '')
+               for g in MMENGINE_CHECKPOINT_GLOBALS}
     assert all(m.startswith(('numpy', 'mmengine')) for m in modules), modules
+
+
+class WritesFile:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return open, (self.path, 'w')
+
+
+def test_local_loader_refuses_with_the_class_and_the_fixes(tmp_path):
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    from mmdet_fastssd.utils import UnsafeCheckpointError
+    marker = tmp_path / 'created'
+    path = tmp_path / 'bad.pth'
+    torch.save(dict(state_dict={}, x=WritesFile(str(marker))), path)
+    with pytest.raises(UnsafeCheckpointError) as info:
+        CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+    assert isinstance(info.value, pickle.UnpicklingError)  # old handlers
+    text = str(info.value)
+    assert text.startswith(f'refused to load checkpoint {path}: it holds an '
+                           'object of type `')
+    assert 'torch.serialization.add_safe_globals([open])' in text
+    assert not marker.exists()
+
+
+def test_local_loader_names_a_truncated_file(tmp_path):
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    from mmdet_fastssd.utils import CorruptCheckpointError
+    path = tmp_path / 'epoch_3.pth'
+    torch.save(dict(state_dict=dict(w=torch.ones(1000))), path)
+    path.write_bytes(path.read_bytes()[:900])
+    with pytest.raises(CorruptCheckpointError,
+                       match=r'epoch_3.pth \(900 bytes\) is truncated'):
+        CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+    path.write_bytes(b'')
+    with pytest.raises(CorruptCheckpointError, match='0 bytes'):
+        CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+    with pytest.raises(FileNotFoundError):
+        CheckpointLoader.load_checkpoint(str(tmp_path / 'none.pth'))
+
+
+def test_explain_refusal_without_a_class_name():
+    from mmdet_fastssd.utils.checkpoint_safety import explain_refusal
+    text = explain_refusal('x.pth', pickle.UnpicklingError(
+        'Weights only load failed. Re-running...\nWeightsUnpickler error: '
+        '\n\nUnsupported operand 149\n\nCheck the documentation'))
+    assert 'add_safe_globals' not in text and 'weights_only=False' in text
+    assert text.endswith('(torch: Unsupported operand 149)')

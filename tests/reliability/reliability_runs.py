@@ -1,0 +1,182 @@
+"""Tiny shapes runs for the reliability tests (killed runs, NaN, DDP, ...).
+
+``tiny_setup`` generates a few shapes images and writes the hooks the tests
+inject (kill at an iteration, record exact losses, poison a loss term, dump
+each rank's parameters) as an importable module ``reliability_test_hooks``
+next to them; configs import it through ``custom_imports`` and subprocesses
+find it through ``PYTHONPATH``.
+"""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+from mmdet_fastssd.datasets import generate_shapes_voc
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+BASE = osp.join(ROOT, 'configs', 'fastssd_shapes.py')
+
+# 8 training images, batch 2: 4 iterations per epoch; checkpoint every epoch;
+# validation every epoch (it must not shift the training random streams)
+TINY = """
+_base_ = {base!r}
+data_root = {data!r}
+custom_imports = dict(imports=['mmdet_fastssd', 'reliability_test_hooks'],
+                      allow_failed_imports=False)
+model = dict(backbone=dict(base_channels=8),
+             bbox_head=dict(in_channels=32, feat_channels=32))
+train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
+                        dataset=dict(data_root=data_root))
+val_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+train_cfg = dict(max_epochs={epochs}, val_interval=1)
+param_scheduler = [dict(type='OneCycleLR', eta_max=1e-3, begin=0,
+                        end={epochs}, by_epoch=True,
+                        convert_to_iter_based=True)]
+randomness = dict(seed=0, deterministic=True)
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(interval=1, max_keep_ckpts=3))
+custom_hooks = {hooks}
+"""
+
+TEST_HOOKS = '''
+import os
+import signal
+
+import torch
+from mmengine.dist import get_rank
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmdet.registry import HOOKS
+
+
+def _unwrap(model):
+    return model.module if is_model_wrapper(model) else model
+
+
+@HOOKS.register_module()
+class TestLossRecorderHook(Hook):
+    """Append 'iteration loss' (exact repr) per step to WORK_DIR/losses.txt."""
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        if get_rank() == 0:
+            with open(os.path.join(runner.work_dir, 'losses.txt'), 'a') as f:
+                f.write(f'{runner.iter + 1} {float(outputs["loss"])!r}\\n')
+
+
+@HOOKS.register_module()
+class TestKillAtIterHook(Hook):
+    """SIGKILL this process before training iteration ``iteration``."""
+
+    def __init__(self, iteration):
+        self.iteration = iteration
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if runner.iter + 1 == self.iteration:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@HOOKS.register_module()
+class TestNaNLossHook(Hook):
+    """Make loss term ``term`` NaN at training iteration ``iteration``."""
+
+    priority = 'VERY_LOW'
+
+    def __init__(self, iteration, term):
+        self.iteration, self.term = iteration, term
+
+    def before_train(self, runner):
+        head = _unwrap(runner.model).bbox_head
+        loss_by_feat = head.loss_by_feat
+
+        def poisoned(*args, **kwargs):
+            losses = loss_by_feat(*args, **kwargs)
+            if runner.iter + 1 == self.iteration:
+                losses[self.term] = losses[self.term] * float('nan')
+            return losses
+
+        head.loss_by_feat = poisoned
+
+
+@HOOKS.register_module()
+class TestDumpParamsHook(Hook):
+    """Save every rank's parameters to WORK_DIR/params_rank<r>.pth."""
+
+    def after_train(self, runner):
+        params = {n: p.detach().clone() for n, p in
+                  _unwrap(runner.model).named_parameters()}
+        torch.save(params, os.path.join(runner.work_dir,
+                                        f'params_rank{get_rank()}.pth'))
+'''
+
+
+def tiny_setup(tmp, num_train: int = 8, num_test: int = 4) -> str:
+    """Generate the data and the test-hook module in ``tmp``.
+
+    Returns:
+        str: the data root (holds ``SHAPES``).
+    """
+    data = osp.join(str(tmp), 'data')
+    generate_shapes_voc(data, num_train=num_train, num_test=num_test,
+                        img_size=112, seed=3, workers=1)
+    with open(osp.join(str(tmp), 'reliability_test_hooks.py'), 'w') as f:
+        f.write(TEST_HOOKS)
+    return data + '/'
+
+
+def write_config(path, data: str, epochs: int = 3, hooks=(),
+                 extra: str = '') -> str:
+    """Write a tiny config inheriting configs/fastssd_shapes.py.
+
+    Args:
+        path: the config file to write.
+        data (str): from :func:`tiny_setup`.
+        epochs (int): max_epochs. Defaults to 3.
+        hooks (Sequence[dict]): custom_hooks after the shapes config's
+            ChannelsLastHook. Defaults to ().
+        extra (str): config lines appended. Defaults to ''.
+
+    Returns:
+        str: the config path.
+    """
+    hooks = [dict(type='ChannelsLastHook')] + list(hooks)
+    text = TINY.format(base=BASE, data=data, epochs=epochs,
+                       hooks=hooks) + extra
+    with open(path, 'w') as f:
+        f.write(text)
+    return str(path)
+
+
+def tool_env(tmp) -> dict:
+    """Environment for tool subprocesses: one thread, hooks importable."""
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    env['PYTHONPATH'] = os.pathsep.join(
+        [str(tmp), ROOT] + [p for p in [env.get('PYTHONPATH')] if p])
+    env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
+    return env
+
+
+def run(args, tmp, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``args`` (a tool script and its arguments) from the repo root.
+
+    A ``.py`` first argument runs with this Python; stdout and stderr are
+    merged into ``stdout``.
+    """
+    cmd = [sys.executable, *args] if str(args[0]).endswith('.py') else \
+        ['bash', *args]
+    return subprocess.run(cmd, cwd=ROOT, env=tool_env(tmp), text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=timeout)
+
+
+def read_losses(work_dir) -> dict:
+    """``{iteration: loss}`` from TestLossRecorderHook's file (later wins)."""
+    losses = {}
+    with open(osp.join(str(work_dir), 'losses.txt')) as f:
+        for line in f:
+            it, value = line.split()
+            losses[int(it)] = float(value)
+    return losses

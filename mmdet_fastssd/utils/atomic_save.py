@@ -21,6 +21,16 @@ from mmengine.fileio.backends import LocalBackend, register_backend
 __all__ = ['AtomicLocalBackend', 'atomic_write_bytes', 'use_atomic_saves']
 
 
+def _read_umask() -> int:
+    """The process umask (read once: setting it is the only way to read)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_read_umask()  # what open(path, 'wb') would give
+
+
 def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
     """Write ``data`` to ``filepath`` through a temporary file and a rename.
 
@@ -41,7 +51,7 @@ def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it 0o600
+        os.chmod(tmp, _FILE_MODE)  # mkstemp makes it 0o600
         os.replace(tmp, filepath)
     except BaseException:
         if osp.exists(tmp):

@@ -13,20 +13,26 @@ from mmdet.apis import init_detector
 
 from mmdet_fastssd.apis.inference import array_test_pipeline
 from mmdet_fastssd.deployment import detections, greedy_nms
-
-ort = pytest.importorskip('onnxruntime')
-pytest.importorskip('onnxscript')
-
-from mmdet_fastssd.deployment.latency import onnx_vs_pytorch_latency  # noqa
-from mmdet_fastssd.deployment.onnx_export import (build_onnx_model,  # noqa
-                                                  onnx_session, run_onnx)
+from mmdet_fastssd.deployment.latency import onnx_vs_pytorch_latency
+from mmdet_fastssd.deployment.onnx_export import (
+    build_onnx_model,
+    onnx_session,
+    run_onnx,
+)
 
 BOX_ATOL = 1e-3  # pixels of the 112 px input
 SCORE_ATOL = 1e-5
 
 
 @pytest.fixture(scope='module')
-def exported(tmp_path_factory):
+def deploy_extra():
+    """The ``deploy`` extra (tools/setup_env.sh installs it)."""
+    pytest.importorskip('onnxruntime')
+    pytest.importorskip('onnxscript')
+
+
+@pytest.fixture(scope='module')
+def exported(tmp_path_factory, deploy_extra):
     tmp = tmp_path_factory.mktemp('onnx')
     _, model = shapes_detector(seed=0)
     ckpt = str(tmp / 'shapes.pth')
@@ -118,7 +124,7 @@ def test_detections_are_class_aware_and_limited():
     assert none['bboxes'].shape == (0, 4)
 
 
-def test_latency_function_runs_both():
+def test_latency_function_runs_both(deploy_extra):
     row = onnx_vs_pytorch_latency(SHAPES_CFG, warmup=1, repeats=2)
     assert row['input'] == (112, 112) and row['anchors'] == 189
     assert row['pytorch_ms'] > 0 and row['onnxruntime_ms'] > 0
@@ -126,7 +132,7 @@ def test_latency_function_runs_both():
     assert row['max_abs_scores'] < SCORE_ATOL
 
 
-def test_benchmark_onnx_section(monkeypatch):
+def test_benchmark_onnx_section(monkeypatch, deploy_extra):
     from tools.analysis_tools.benchmark import onnx_cases
     monkeypatch.setattr(onnx_cases, 'MODELS',
                         (('fastssd_shapes', onnx_cases.SHAPES_CFG), ))

@@ -176,6 +176,23 @@ def picture_name(name: str, used: set) -> str:
     return candidate
 
 
+def check_dataset_meta(model: torch.nn.Module) -> None:
+    """Take the classes from the config when the checkpoint had none.
+
+    ``init_detector`` falls back to COCO's 80 names for a checkpoint without
+    ``meta.dataset_meta``; when their count differs from the head's, the
+    config's ``test_dataloader.dataset.metainfo`` classes are used instead.
+    """
+    classes = (model.dataset_meta or {}).get('classes', ())
+    num_classes = getattr(getattr(model, 'bbox_head', None), 'num_classes',
+                          len(classes))
+    if len(classes) == num_classes:
+        return
+    metainfo = model.cfg.test_dataloader.dataset.get('metainfo') or {}
+    if len(metainfo.get('classes', ())) == num_classes:
+        model.dataset_meta = dict(classes=tuple(metainfo['classes']))
+
+
 def build_visualizer(model: torch.nn.Module):
     """The config's visualizer with the model's classes and palette."""
     cfg = copy.deepcopy(model.cfg.visualizer)
@@ -226,6 +243,7 @@ def infer_source(model: torch.nn.Module,
         raise ValueError(f'batch_size must be >= 1, got {batch_size}')
     frames, total = open_source(source)
     pipeline = array_test_pipeline(model.cfg)
+    check_dataset_meta(model)
     classes = tuple((model.dataset_meta or {}).get('classes', ()))
     visualizer = build_visualizer(model) if draw else None
     vis_dir = osp.join(out_dir, 'vis')

@@ -124,3 +124,25 @@ def test_bad_inputs_are_named(setup, tmp_path):
         infer_main([SHAPES_CFG, setup['ckpt'], str(empty)])
     with pytest.raises(SystemExit, match='checkpoint file not found'):
         infer_main([SHAPES_CFG, str(tmp_path / 'x.pth'), str(empty)])
+
+
+def test_unreadable_image_skipped_and_classes_from_the_config(setup, tmp_path,
+                                                              capsys):
+    folder = tmp_path / 'mixed'
+    folder.mkdir()
+    for path in setup['images'][:2]:
+        (folder / osp.basename(path)).write_bytes(open(path, 'rb').read())
+    (folder / 'broken.jpg').write_bytes(b'not a jpeg')
+    bare = str(tmp_path / 'no_meta.pth')  # no meta.dataset_meta
+    torch.save(dict(state_dict=torch.load(setup['ckpt'])['state_dict']),
+               bare)
+    infer_main([SHAPES_CFG, bare, str(folder), '--out-dir',
+                str(tmp_path / 'out'), '--no-vis'])
+    captured = capsys.readouterr()
+    assert f'skipped {folder / "broken.jpg"}: not a readable image' in \
+        captured.err
+    assert 'infer: 2 images' in captured.out
+    lines = read_lines(tmp_path / 'out')
+    assert len(lines) == 2
+    names = {c for line in lines for c in line['classes']}
+    assert names and names <= set(CLASSES)  # not COCO's names

@@ -151,8 +151,10 @@ def write_config(path, data: str, epochs: int = 3, hooks=(),
 
 
 def tool_env(tmp) -> dict:
-    """Environment for tool subprocesses: one thread, hooks importable."""
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    """Environment for tool subprocesses: CPU only (the exact-loss and
+    two-rank checks assume it), one thread, the test hooks importable."""
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1',
+               CUDA_VISIBLE_DEVICES='')
     env['PYTHONPATH'] = os.pathsep.join(
         [str(tmp), ROOT] + [p for p in [env.get('PYTHONPATH')] if p])
     env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']

@@ -20,6 +20,7 @@ from mmdet.apis import init_detector
 
 from mmdet_fastssd.apis.cli import load_config
 from mmdet_fastssd.apis.inference import infer_source, summary_line
+from mmdet_fastssd.utils import exit_on_user_errors
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -52,8 +53,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     is_url = args.checkpoint.startswith(('http://', 'https://'))
     if not is_url and not osp.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint file not found: {args.checkpoint}')
-    model = init_detector(load_config(args.config), args.checkpoint,
-                          device=args.device)
+    with exit_on_user_errors():  # a refused checkpoint: message only
+        model = init_detector(load_config(args.config), args.checkpoint,
+                              device=args.device)
     try:
         summary = infer_source(model, args.input, args.out_dir,
                                score_thr=args.score_thr,

@@ -16,8 +16,12 @@ and ``DetInferencer(weights='https://...')`` all:
   file's sha256. The check runs on the cached copy too, so a file changed on
   disk after the download is refused as well. Names without such a part are
   loaded unchecked;
-- load with ``torch.load(weights_only=True)`` (the plugin's allow-list of
-  MMEngine's classes applies), never with the safety switched off.
+- load like a local file (``checkpoint_safety.load_local_checkpoint``:
+  ``torch.load(weights_only=True)`` with the plugin's allow-list and its
+  messages), never with the safety switched off.
+
+A refused file raises ``TamperedCheckpointError`` (a ``FastSSDUserError``:
+the tools print its message without a traceback).
 """
 import hashlib
 import os
@@ -30,7 +34,14 @@ import torch
 from mmengine.dist import get_dist_info
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from .checkpoint_safety import load_local_checkpoint
+from .user_errors import FastSSDUserError
+
 HASH_REGEX = re.compile(r'-([a-f0-9]+)\.')  # torch.hub's rule
+
+
+class TamperedCheckpointError(FastSSDUserError, RuntimeError):
+    """A downloaded checkpoint whose sha256 contradicts its file name."""
 
 
 def expected_hash_prefix(url: str) -> Optional[str]:
@@ -59,14 +70,14 @@ def check_file_hash(path: str, url: str) -> None:
     """Refuse ``path`` when its sha256 does not start with the URL's hash.
 
     Raises:
-        RuntimeError: naming the URL, the file and both hashes.
+        TamperedCheckpointError: naming the URL, the file and both hashes.
     """
     prefix = expected_hash_prefix(url)
     if prefix is None:
         return
     digest = file_sha256(path)
     if not digest.startswith(prefix):
-        raise RuntimeError(
+        raise TamperedCheckpointError(
             f'checkpoint {url}: refused, its sha256 {digest[:len(prefix)]}... '
             f'does not match the hash {prefix} in its file name (file '
             f'{path}); the file is corrupt or was tampered with. Delete it '
@@ -132,7 +143,8 @@ def load_from_http(filename: str,
         torch.distributed.barrier()
         if rank > 0:
             path = download_checkpoint(filename, model_dir, progress)
-    return torch.load(path, map_location=map_location, weights_only=True)
+    # weights_only, with the plugin's messages for refused or broken files
+    return load_local_checkpoint(path, map_location)
 
 
 def register_http_loader() -> None:

@@ -147,5 +147,6 @@ def test_tools_test_and_load_from_take_a_url(served, tmp_path):
          '--work-dir', str(tmp_path / 'work2')], cwd=ROOT,
         env=dict(env, TORCH_HOME=str(tmp_path / 'th2')), text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert proc.returncode != 0
-    assert 'tampered' in proc.stdout
+    assert proc.returncode == 1
+    assert 'error: checkpoint http://' in proc.stdout
+    assert 'tampered' in proc.stdout and 'Traceback' not in proc.stdout

@@ -127,3 +127,19 @@ def test_metafile_epochs_and_batch_match_the_configs():
         assert info['Epochs'] == cfg.train_cfg.max_epochs, model['Name']
         assert info['Batch Size'] == cfg.train_dataloader.batch_size, \
             model['Name']
+
+
+def test_unsafe_input_is_refused_without_output(tmp_path):
+    import argparse
+    hostile = str(tmp_path / 'hostile.pth')
+    # a global outside the allow-list (any class/function would do)
+    torch.save(dict(state_dict={}, meta=dict(x=argparse.Namespace(a=1))),
+               hostile)
+    proc = subprocess.run(
+        [sys.executable, 'tools/model_converters/publish_model.py', hostile,
+         str(tmp_path / 'out')], cwd=ROOT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.returncode == 1, proc.stdout[-2000:]
+    assert proc.stdout.startswith('error: ') and hostile in proc.stdout
+    assert 'Traceback' not in proc.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['hostile.pth']

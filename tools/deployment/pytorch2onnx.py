@@ -29,6 +29,7 @@ from mmdet_fastssd.deployment.onnx_export import (
     onnx_session,
     run_onnx,
 )
+from mmdet_fastssd.utils import exit_on_user_errors
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -66,7 +67,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     is_url = args.checkpoint.startswith(('http://', 'https://'))
     if not is_url and not osp.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint file not found: {args.checkpoint}')
-    model = build_onnx_model(load_config(args.config), args.checkpoint)
+    with exit_on_user_errors():  # a refused checkpoint: message only
+        model = build_onnx_model(load_config(args.config), args.checkpoint)
     export_onnx(model, args.out, args.opset, args.dynamic_batch)
     h, w = model.size
     anchors, classes = model.priors.size(0), model.head.num_classes

@@ -25,7 +25,8 @@ from typing import Any, List, Optional
 import numpy as np
 import torch
 
-import mmdet_fastssd  # noqa: F401  (allow-lists MMEngine's checkpoint classes)
+from mmdet_fastssd.utils import exit_on_user_errors
+from mmdet_fastssd.utils.checkpoint_safety import load_local_checkpoint
 
 PLAIN = (str, int, float, bool, type(None))
 
@@ -96,7 +97,8 @@ def publish(in_file: str, out_file: str) -> str:
     """
     if not osp.isfile(in_file):
         raise SystemExit(f'checkpoint file not found: {in_file}')
-    checkpoint = torch.load(in_file, map_location='cpu', weights_only=True)
+    # weights_only with the plugin's allow-list and its refusal messages
+    checkpoint = load_local_checkpoint(in_file, map_location='cpu')
     buffer = io.BytesIO()  # a fixed archive name inside: same bytes each run
     torch.save(published(checkpoint, in_file), buffer)
     data = buffer.getvalue()
@@ -119,7 +121,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('in_file', help='input checkpoint filename')
     parser.add_argument('out_file', help='output name (-<sha8>.pth added)')
     args = parser.parse_args(argv)
-    print(publish(args.in_file, args.out_file))
+    with exit_on_user_errors():  # a refused checkpoint: message only
+        print(publish(args.in_file, args.out_file))
 
 
 if __name__ == '__main__':

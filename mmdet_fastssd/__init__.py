@@ -7,7 +7,8 @@ allow-lists the classes MMEngine stores in checkpoints for torch's
 saves become atomic and its torchrun launcher works without a GPU. Configs
 load it with::
 
-    custom_imports = dict(imports=['mmdet_fastssd'], allow_failed_imports=False)
+    custom_imports = dict(imports=['mmdet_fastssd'],
+                          allow_failed_imports=False)
 """
 from .utils import (
     allow_mmengine_checkpoints,

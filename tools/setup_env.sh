@@ -2,7 +2,8 @@
 # Idempotent set-up of the project's environment in .venv/ at the repository root.
 #
 # Installs the pinned stack (torch 2.14.1, torchvision 0.29.1, mmengine 0.10.7, mmcv 2.1.0 with ops,
-# mmdet 3.3.0), the linter (ruff 0.17.5, `make lint`) and the plugin in editable mode with
+# mmdet 3.3.0), the linter (ruff 0.17.5, `make lint`), the `deploy` extra (onnx, onnxscript,
+# onnxruntime: ONNX export and its tests) and the plugin in editable mode with
 # --no-deps (setup.cfg states only version ranges; the pins here are the versions tested).
 # mmcv 2.1.0 exists on PyPI only as source, so it is compiled once (C++20 for torch 2.14's
 # headers) and the wheel is kept in a cache outside the repo, keyed by the Python and torch
@@ -22,6 +23,7 @@ MMCV_VER=2.1.0
 MMENGINE_VER=0.10.7
 MMDET_VER=3.3.0
 RUFF_VER=0.17.5
+DEPLOY_PKGS=(onnx==1.23.2 onnxscript==0.7.2 onnxruntime==1.31.1)
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -35,10 +37,13 @@ VPY="$VENV/bin/python"
 PIP=("$VPY" -m pip)
 
 # Fast path: everything already imports at the pinned versions.
-if "$VPY" - "$TORCH_VER" "$MMCV_VER" "$MMENGINE_VER" "$MMDET_VER" "$RUFF_VER" "$ROOT" <<'PY' 2>/dev/null; then
+if "$VPY" - "$TORCH_VER" "$MMCV_VER" "$MMENGINE_VER" "$MMDET_VER" "$RUFF_VER" "$ROOT" "${DEPLOY_PKGS[@]}" <<'PY' 2>/dev/null; then
 import sys, os
 from importlib.metadata import version
-t, c, e, d, r, root = sys.argv[1:]
+t, c, e, d, r, root = sys.argv[1:7]
+for pin in sys.argv[7:]:
+    name, ver = pin.split('==')
+    assert version(name) == ver, (name, version(name))
 import torch, mmcv, mmcv.ops, mmengine, mmdet, pytest, mmdet_fastssd
 assert torch.__version__.split('+')[0] == t, torch.__version__
 assert (mmcv.__version__, mmengine.__version__, mmdet.__version__) == (c, e, d)
@@ -89,4 +94,6 @@ fi
 log "installing mmdet==$MMDET_VER and the plugin (editable)"
 "${PIP[@]}" install -q "mmdet==$MMDET_VER"
 "${PIP[@]}" install -q --no-build-isolation --no-deps -e "$ROOT"
+log "installing the deploy extra: ${DEPLOY_PKGS[*]}"
+"${PIP[@]}" install -q "${DEPLOY_PKGS[@]}"
 "$VPY" -c "import mmdet_fastssd, mmcv.ops; print('[setup] ok: torch', __import__('torch').__version__, 'mmcv', __import__('mmcv').__version__, 'mmdet', __import__('mmdet').__version__)"

@@ -12,10 +12,17 @@ import numpy as np
 import pytest
 
 from mmdet_fastssd.datasets import shapes_generator
-from mmdet_fastssd.datasets.shapes_generator import (SHAPES_CLASSES,
-                                                     generate_shapes_voc, main)
-from mmdet_fastssd.datasets.shapes_render import (ShapeSpec, draw_shape_mask,
-                                                  mask_bbox, render_sample)
+from mmdet_fastssd.datasets.shapes_generator import (
+    SHAPES_CLASSES,
+    generate_shapes_voc,
+    main,
+)
+from mmdet_fastssd.datasets.shapes_render import (
+    ShapeSpec,
+    draw_shape_mask,
+    mask_bbox,
+    render_sample,
+)
 
 NUM_TRAIN, NUM_TEST, IMG_SIZE, SEED = 6, 3, 96, 0
 SMALL = dict(num_train=NUM_TRAIN, num_test=NUM_TEST, img_size=IMG_SIZE,

@@ -1,8 +1,11 @@
 from .channels_last_hook import ChannelsLastHook
 from .config_check_hook import ConfigCheckHook, ConfigMistake
 from .finite_loss_hook import FiniteLossHook, NonFiniteLossError
-from .freeze_schedule_hook import (LECTURE_LAYER_GROUPS, FreezeScheduleHook,
-                                   layer_group_index)
+from .freeze_schedule_hook import (
+    LECTURE_LAYER_GROUPS,
+    FreezeScheduleHook,
+    layer_group_index,
+)
 from .rng_state_hook import RNGStateHook
 
 __all__ = [

@@ -8,9 +8,10 @@ detector on this 2-core CPU (with bf16 autocast). Results are unchanged: the
 memory format changes strides, not values.
 """
 import torch
-from mmdet.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
+
+from mmdet.registry import HOOKS
 
 __all__ = ['ChannelsLastHook']
 
@@ -21,8 +22,8 @@ class ChannelsLastHook(Hook):
 
     Runs once in ``before_run``, before any step, so the optimizer (which
     holds the same ``Parameter`` objects) builds its state in the same
-    format. Checkpoints stay loadable by a contiguous model: ``load_state_dict``
-    copies values whatever the strides.
+    format. Checkpoints stay loadable by a contiguous model:
+    ``load_state_dict`` copies values whatever the strides.
 
     Args:
         enabled (bool): convert at all; False leaves the model as it is.

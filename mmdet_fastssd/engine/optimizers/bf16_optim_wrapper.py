@@ -9,9 +9,10 @@ loss scaling is needed: backward and step are the plain ``OptimWrapper``'s.
 from contextlib import contextmanager
 
 import torch
-from mmdet.registry import OPTIM_WRAPPERS
 from mmengine.optim import OptimWrapper
 from torch import nn
+
+from mmdet.registry import OPTIM_WRAPPERS
 
 __all__ = ['BF16AutocastOptimWrapper']
 

@@ -1,7 +1,8 @@
 """BF16AutocastOptimWrapper: bf16 forward on CPU, float32 parameters."""
 import torch
-from mmdet.registry import OPTIM_WRAPPERS
 from torch import nn
+
+from mmdet.registry import OPTIM_WRAPPERS
 
 import mmdet_fastssd  # noqa: F401  (registers the wrapper)
 

@@ -102,13 +102,21 @@ def inference_fn(model: torch.nn.Module, data: dict, device: torch.device,
     return run
 
 
-def postprocess_fn(batch: int, device: torch.device) -> Callable[[], None]:
+def postprocess_fn(batch: int, device: torch.device,
+                   nms_type: str = 'nms') -> Callable[[], None]:
     """The FastSSD head's ``predict_by_feat`` on random outputs.
 
     Logits ``N(0, 2) - 4`` put about 10% of (anchor, class) scores above
     ``score_thr`` 0.02, so every image fills ``nms_pre`` = 1000 candidates.
+
+    Args:
+        batch (int): images per call.
+        device (torch.device): where to run.
+        nms_type (str): ``test_cfg.nms.type``: 'nms' (mmcv's
+            ``batched_nms``) or 'grouped_nms'. Defaults to 'nms'.
     """
     head = bl.build_head(bl.LECTURE_GRIDS, device).eval()
+    head.test_cfg.nms = dict(type=nms_type, iou_threshold=0.45)
     gen = torch.Generator().manual_seed(1)
     k, num = head.num_base_priors, head.prior_generator.num_anchors
     cls = (torch.randn(batch, num, bl.NUM_CLASSES + 1, generator=gen) * 2

@@ -9,8 +9,8 @@ tight boxes of each shape's drawn pixels.
 Version 2 of the data (``GENERATOR_VERSION``) draws object sizes uniformly
 in ``OBJECT_SCALE_RANGE`` (version 1: log-uniformly, so twice as many objects
 under 20% of the side), hides at most 35% of an earlier object (was 50%) and
-blends 1-4 clutter strokes (was 2-9). With the same detector recipe (12
-epochs) held-out mAP went from 0.48 on version 1 to 0.60 on version 2.
+blends 1-4 clutter strokes (was 2-9); docs/results.md has what each version
+scored.
 """
 import math
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple

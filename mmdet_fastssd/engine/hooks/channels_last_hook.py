@@ -3,9 +3,8 @@
 oneDNN on CPUs (and cuDNN on tensor-core GPUs) run convolutions natively in
 NHWC; with NCHW weights every convolution reorders its operands. Converting
 the model once makes each convolution's output NHWC too, so the reorders
-vanish after the first layer: 1.1x faster per training step for the shapes
-detector on this 2-core CPU (with bf16 autocast). Results are unchanged: the
-memory format changes strides, not values.
+vanish after the first layer (measured speed-up: docs/results.md). Results
+are unchanged: the memory format changes strides, not values.
 """
 import torch
 from mmengine.hooks import Hook

@@ -2,8 +2,8 @@
 
 MMEngine's ``AmpOptimWrapper`` refuses to start without CUDA/NPU/MLU, but
 ``torch.autocast('cpu', torch.bfloat16)`` runs convolutions on CPUs with
-bf16 units (AVX512-BF16, AMX) through oneDNN, measured 1.6x faster here for
-the shapes backbone. bf16 keeps float32's exponent range, so unlike float16 no
+bf16 units (AVX512-BF16, AMX) through oneDNN (measured speed-ups:
+docs/results.md). bf16 keeps float32's exponent range, so unlike float16 no
 loss scaling is needed: backward and step are the plain ``OptimWrapper``'s.
 """
 from contextlib import contextmanager

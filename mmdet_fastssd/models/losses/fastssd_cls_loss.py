@@ -83,8 +83,8 @@ def softplus_from_sigmoid(x: Tensor, q: Tensor, out: Tensor,
     """``softplus(x) = relu(x) - log(max(q, 1 - q))`` given ``q = sigmoid(x)``.
 
     Exact to float rounding for any ``x`` (``max(q, 1 - q) >= 0.5``) and,
-    unlike ``F.softplus``, made of vectorised kernels (about 2x faster on
-    the CPU).
+    unlike ``F.softplus``, made of vectorised kernels (faster on a CPU;
+    docs/results.md).
 
     Args:
         x (Tensor): logits. q (Tensor): ``sigmoid(x)``.

@@ -21,16 +21,18 @@ from mmengine.runner import Runner
 from ..utils.resume import find_resumable_checkpoint
 
 __all__ = [
-    'load_config', 'train_parser', 'test_parser', 'parse_args', 'build_cfg',
-    'build_runner'
+    'load_config', 'add_cfg_options', 'train_parser', 'test_parser',
+    'parse_args', 'build_cfg', 'build_runner'
 ]
 
 
-def load_config(path: str) -> Config:
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Load a config, naming the file when it is missing or broken.
 
     Args:
         path (str): config file.
+        cfg_options (dict, optional): ``--cfg-options`` to merge in.
+            Defaults to None.
 
     Returns:
         Config: the loaded config.
@@ -41,17 +43,29 @@ def load_config(path: str) -> Config:
     if not osp.isfile(path):
         raise SystemExit(f'config file not found: {path}')
     try:
-        return Config.fromfile(path)
+        cfg = Config.fromfile(path)
     except Exception as exc:  # noqa: BLE001  (re-raised with the file name)
         raise SystemExit(f'cannot load config {path}: {exc}') from exc
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
 
 
-def _add_runner_args(parser: argparse.ArgumentParser) -> None:
-    """``--cfg-options``, ``--launcher`` and ``--local-rank`` (both tools)."""
+def add_cfg_options(parser: argparse.ArgumentParser) -> None:
+    """MMDetection's ``--cfg-options key=value ...`` argument.
+
+    Args:
+        parser (argparse.ArgumentParser): the tool's parser.
+    """
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override some settings in the used config, the key-value pair '
         'in xxx=yyy format will be merged into config file.')
+
+
+def _add_runner_args(parser: argparse.ArgumentParser) -> None:
+    """``--cfg-options``, ``--launcher`` and ``--local-rank`` (both tools)."""
+    add_cfg_options(parser)
     parser.add_argument('--launcher',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')

@@ -16,14 +16,12 @@ import json
 import os
 import os.path as osp
 
-from mmengine.config import DictAction
-
 from mmdet_fastssd.analysis.anchor_coverage import (
     analyse,
     format_report,
     plot_histogram,
 )
-from mmdet_fastssd.apis.cli import load_config
+from mmdet_fastssd.apis.cli import add_cfg_options, load_config
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -39,18 +37,14 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='searched settings to print')
     parser.add_argument('--no-search', action='store_true',
                         help='skip the zoom/ratio search')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, xxx=yyy pairs')
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> dict:
     """Analyse, print, and write the PNG and JSON; return the summary."""
     args = parse_args(argv)
-    cfg = load_config(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     name = osp.splitext(osp.basename(args.config))[0]
     out_dir = args.out_dir or osp.join('work_dirs', name, 'anchor_coverage')
     try:

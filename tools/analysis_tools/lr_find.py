@@ -24,7 +24,7 @@ import os.path as osp
 from typing import Iterator, List, Optional
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner, set_random_seed
@@ -32,7 +32,7 @@ from mmengine.utils import import_modules_from_strings
 
 from mmdet.registry import HOOKS, MODELS
 
-from mmdet_fastssd.apis.cli import load_config
+from mmdet_fastssd.apis.cli import add_cfg_options, load_config
 
 BETA = 0.98  # fastai's loss smoothing
 STOP_FACTOR = 4.0  # stop when the smoothed loss exceeds 4x its minimum
@@ -54,9 +54,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--freeze-epoch', type=int, default=0,
         help="apply the config's FreezeScheduleHook as at this epoch")
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, key=value')
+    add_cfg_options(parser)
     args = parser.parse_args(argv)
     if not 0 < args.start_lr < args.end_lr:
         parser.error('need 0 < --start-lr < --end-lr')
@@ -211,9 +209,7 @@ def plot(result: dict, path: str) -> None:
 def main(argv: Optional[list] = None) -> dict:
     """Run the LR finder; returns the result dict also written as JSON."""
     args = parse_args(argv)
-    cfg = load_config(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     out_dir = resolve_out_dir(args, cfg)
     set_random_seed(args.seed)
     model, optim_wrapper, loader, hook = build_parts(cfg, args.freeze_epoch,

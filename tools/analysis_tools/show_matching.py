@@ -15,8 +15,6 @@ import argparse
 import os
 import os.path as osp
 
-from mmengine.config import DictAction
-
 from mmdet_fastssd.analysis.matching import (
     default_out,
     draw_matching,
@@ -24,7 +22,7 @@ from mmdet_fastssd.analysis.matching import (
     match_sample,
     matching_lines,
 )
-from mmdet_fastssd.apis.cli import load_config
+from mmdet_fastssd.apis.cli import add_cfg_options, load_config
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -38,18 +36,14 @@ def parse_args(argv=None) -> argparse.Namespace:
                         choices=['train', 'val', 'test'])
     parser.add_argument('--min-size', type=int, default=448,
                         help='shorter side of the picture in pixels')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, xxx=yyy pairs')
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> dict:
     """Match, print and draw; return the match (see ``match_sample``)."""
     args = parse_args(argv)
-    cfg = load_config(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     out = args.out or default_out(args.config, args.index)
     if not out.lower().endswith('.png'):
         raise SystemExit(f'--out must be a .png file: {out}')

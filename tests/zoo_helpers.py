@@ -83,6 +83,14 @@ def save_training_checkpoint(path: str, seed: int = 0, **head) -> str:
     return path
 
 
+def save_weights_checkpoint(path: str, seed: int = 0) -> str:
+    """Write the shapes SSD's weights and ``dataset_meta`` to ``path``."""
+    _, model = shapes_detector(seed=seed)
+    torch.save(dict(meta=dict(dataset_meta=model.dataset_meta),
+                    state_dict=model.state_dict()), path)
+    return path
+
+
 def publish(in_file: str, out_stem: str) -> str:
     """Run ``tools/model_converters/publish_model.py``; the printed path."""
     proc = subprocess.run(

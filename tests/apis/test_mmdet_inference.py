@@ -8,7 +8,12 @@ import mmcv
 import numpy as np
 import pytest
 import torch
-from zoo_helpers import CLASSES, SHAPES_CFG, shapes_detector, shapes_images
+from zoo_helpers import (
+    CLASSES,
+    SHAPES_CFG,
+    save_weights_checkpoint,
+    shapes_images,
+)
 
 from mmdet.apis import DetInferencer, inference_detector, init_detector
 
@@ -18,10 +23,7 @@ from mmdet_fastssd.apis.inference import infer_source, prediction_record
 @pytest.fixture(scope='module')
 def setup(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('infer_api')
-    _, model = shapes_detector(seed=0)
-    ckpt = str(tmp / 'shapes.pth')
-    torch.save(dict(meta=dict(dataset_meta=model.dataset_meta),
-                    state_dict=model.state_dict()), ckpt)
+    ckpt = save_weights_checkpoint(str(tmp / 'shapes.pth'))
     images = shapes_images(str(tmp), 3)
     return dict(ckpt=ckpt, images=images, folder=osp.dirname(images[0]))
 

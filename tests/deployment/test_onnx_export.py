@@ -7,7 +7,12 @@ import mmcv
 import numpy as np
 import pytest
 import torch
-from zoo_helpers import ROOT, SHAPES_CFG, shapes_detector, shapes_images
+from zoo_helpers import (
+    ROOT,
+    SHAPES_CFG,
+    save_weights_checkpoint,
+    shapes_images,
+)
 
 from mmdet.apis import init_detector
 
@@ -34,10 +39,7 @@ def deploy_extra():
 @pytest.fixture(scope='module')
 def exported(tmp_path_factory, deploy_extra):
     tmp = tmp_path_factory.mktemp('onnx')
-    _, model = shapes_detector(seed=0)
-    ckpt = str(tmp / 'shapes.pth')
-    torch.save(dict(meta=dict(dataset_meta=model.dataset_meta),
-                    state_dict=model.state_dict()), ckpt)
+    ckpt = save_weights_checkpoint(str(tmp / 'shapes.pth'))
     out = str(tmp / 'shapes.onnx')
     proc = subprocess.run(
         [sys.executable, 'tools/deployment/pytorch2onnx.py', SHAPES_CFG,

@@ -14,7 +14,7 @@ from zoo_helpers import (
     CLASSES,
     ROOT,
     SHAPES_CFG,
-    shapes_detector,
+    save_weights_checkpoint,
     shapes_images,
 )
 
@@ -24,10 +24,7 @@ from tools.infer import main as infer_main
 @pytest.fixture(scope='module')
 def setup(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('infer_tool')
-    _, model = shapes_detector(seed=0)
-    ckpt = str(tmp / 'shapes.pth')
-    torch.save(dict(meta=dict(dataset_meta=model.dataset_meta),
-                    state_dict=model.state_dict()), ckpt)
+    ckpt = save_weights_checkpoint(str(tmp / 'shapes.pth'))
     images = shapes_images(str(tmp), 4)
     return dict(ckpt=ckpt, images=images, folder=osp.dirname(images[0]),
                 tmp=tmp)

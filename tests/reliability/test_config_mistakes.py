@@ -90,6 +90,19 @@ def test_inputs_off_the_anchor_grids_are_refused(voc_model, size, backbone,
     assert voc_model.training
 
 
+def test_stem_grid_needs_the_backbone_map_as_its_first_grid():
+    grids = dict(type='FastSSDAnchorGenerator', grid_sizes=(7, 4, 2, 1))
+    model = build_model('fastssd_shapes.py', stem_grid=True,
+                        anchor_generator=grids)
+    check_forward(model, FakeDataset(112), 'train_dataloader')  # 7x7: fits
+    with pytest.raises(ConfigMistake) as info:  # 9x9 backbone map
+        check_forward(model, FakeDataset(144), 'train_dataloader')
+    msg = str(info.value)
+    assert 'head maps 9x9/5x5/3x3/2x2' in msg
+    assert 'grid 7 needs a 7 cell backbone map: resize to 112 px' in msg
+    assert 'anchor_generator.grid_sizes=(9, 5, 3, 2)' in msg
+
+
 def test_head_in_channels_mismatch_is_refused():
     model = build_model('fastssd_shapes.py', in_channels=512)
     with pytest.raises(ConfigMistake) as info:

@@ -11,7 +11,9 @@ metainfo = dict(classes=classes)
 img_scale = (112, 112)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    # each image decoded once, then kept in memory (12,800 images of
+    # 112 x 112 x 3 bytes): after epoch 1 no step waits on JPEG decoding
+    dict(type='CachedLoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='Resize', scale=img_scale, keep_ratio=False),
     # all five shapes keep their class when flipped either way

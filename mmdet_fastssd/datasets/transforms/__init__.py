@@ -2,8 +2,10 @@
 
 Horizontal flip and rotation use mmdet's own ``RandomFlip`` and ``Rotate``
 (``Rotate`` rotates each box's corners and takes the enclosing box); this
-package adds fast.ai's ``RandomLighting``.
+package adds fast.ai's ``RandomLighting`` and an image loader that keeps
+decoded images in memory.
 """
+from .cached_loading import CachedLoadImageFromFile
 from .random_lighting import RandomLighting, lighting
 
-__all__ = ['RandomLighting', 'lighting']
+__all__ = ['CachedLoadImageFromFile', 'RandomLighting', 'lighting']

@@ -199,14 +199,20 @@ def _check_grids(head: nn.Module, feat_hw: Sequence[int], outs,
         return
     stride = max(1, round(int(input_hw[0]) / max(1, int(feat_hw[0]))))
     first = grids[0]
+    if getattr(head, 'stem_grid', False):  # grid 0 is the backbone map
+        rule = (f'With stem_grid the first grid is the backbone map itself, '
+                f'so grid {first} needs a {first} cell backbone map: resize '
+                f'to {first * stride} px')
+    else:
+        rule = (f'Each head level halves the map (n -> ceil(n / 2)), so grid '
+                f'{first} needs a {2 * first - 1} or {2 * first} cell '
+                f'backbone map: resize to {(2 * first - 1) * stride}-'
+                f'{2 * first * stride} px')
     raise ConfigMistake(
         f'model.bbox_head.anchor_generator.grid_sizes={tuple(grids)} needs '
         f'head maps {_grid_text(want)}, but the {input_hw[0]}x{input_hw[1]} '
         f'input of {key} gives a {feat_hw[0]}x{feat_hw[1]} backbone map and '
-        f'head maps {_grid_text(got)}. Each head level halves the map '
-        f'(n -> ceil(n / 2)), so grid {first} needs a {2 * first - 1} or '
-        f'{2 * first} cell backbone map: resize to '
-        f'{(2 * first - 1) * stride}-{2 * first * stride} px (the Resize '
-        f'scale of {key}.dataset.pipeline; backbone stride {stride}), or set '
+        f'head maps {_grid_text(got)}. {rule} (the Resize scale of '
+        f'{key}.dataset.pipeline; backbone stride {stride}), or set '
         'model.bbox_head.anchor_generator.grid_sizes='
         f'{tuple(h for h, _ in got)}.')

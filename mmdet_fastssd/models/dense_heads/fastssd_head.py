@@ -27,7 +27,11 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
     """Multi-level SSD head of fast.ai lesson 9 on the backbone's last map.
 
     ``Dropout(ReLU(x)) -> StdConv(stride 1)``, then per grid level one
-    stride-2 ``StdConv`` followed by an ``OutConv``. With a single level,
+    stride-2 ``StdConv`` followed by an ``OutConv``. With ``stem_grid``
+    the first level predicts on the stem's own map instead (no conv between
+    the stem and its ``OutConv``) and the later levels halve it as before:
+    grids (7, 4, 2, 1) on a 7x7 map add a finer grid for small objects to
+    the lecture's (4, 2, 1). With a single level,
     ``k = 1``, ``cls_bias_init=-3`` and dropouts 0.25/0.1 it is the lecture's
     first SSD. Boxes inside the head are x1y1x2y2 in 0-1 fractions of the
     network input (``batch_input_shape``).
@@ -41,6 +45,8 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
         conv_dropout (float): dropout inside each StdConv. Defaults to 0.4.
         cls_bias_init (float): starting bias of the class convs.
             Defaults to -4.0.
+        stem_grid (bool): the first anchor grid is the stem's map (stride 1)
+            rather than a stride-2 conv's. Defaults to False (the lecture).
         anchor_generator (dict, optional): Defaults to
             ``dict(type='FastSSDAnchorGenerator')``.
         bbox_coder (dict, optional): Defaults to
@@ -67,6 +73,7 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
                  input_dropout: float = 0.4,
                  conv_dropout: float = 0.4,
                  cls_bias_init: float = -4.0,
+                 stem_grid: bool = False,
                  anchor_generator: OptConfigType = None,
                  bbox_coder: OptConfigType = None,
                  loss_cls: OptConfigType = None,
@@ -91,13 +98,17 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
         self.cls_out_channels = num_classes + 1
         self.input_dropout = nn.Dropout(input_dropout)
         self.stem = StdConv(in_channels, feat_channels, 1, conv_dropout)
+        self.stem_grid = stem_grid
+        num_levels = self.prior_generator.num_levels
+        # one module per level; Identity keeps the stem's map for level 0
         self.downs = nn.ModuleList(
+            nn.Identity() if stem_grid and level == 0 else
             StdConv(feat_channels, feat_channels, 2, conv_dropout)
-            for _ in range(self.prior_generator.num_levels))
+            for level in range(num_levels))
         self.outs = nn.ModuleList(
             OutConv(feat_channels, self.num_base_priors, num_classes,
                     cls_bias_init)
-            for _ in range(self.prior_generator.num_levels))
+            for _ in range(num_levels))
 
     def class_layer_names(self) -> List[str]:
         """Class convs, re-initialised when a checkpoint's C differs."""

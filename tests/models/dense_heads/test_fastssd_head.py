@@ -269,3 +269,48 @@ def test_wrong_feature_map_size_names_the_key():
     with pytest.raises(ValueError, match='anchor_generator.grid_sizes'):
         cls, box = head((torch.randn(1, 32, 10, 10), ))
         head.flatten_outputs(cls, box)
+
+
+STEM_GRIDS = dict(type='FastSSDAnchorGenerator', grid_sizes=(7, 4, 2, 1))
+
+
+def test_stem_grid_predicts_on_the_stem_map():
+    head = build_head(stem_grid=True, anchor_generator=STEM_GRIDS)
+    feat = torch.randn(2, 32, 7, 7)
+    cls, box = head((feat, ))
+    assert [tuple(c.shape[-2:]) for c in cls] == [(7, 7), (4, 4), (2, 2),
+                                                  (1, 1)]
+    # level 0 is the OutConv of the stem's own map; level 1 halves it
+    stem = head.stem(head.input_dropout(torch.relu(feat)))
+    want_cls, want_box = head.outs[0](stem)
+    assert torch.equal(cls[0], want_cls) and torch.equal(box[0], want_box)
+    assert torch.equal(cls[1], head.outs[1](head.downs[1](stem))[0])
+    # one stride-2 conv fewer than levels: 3 StdConvs, as the lecture's head
+    assert sum(p.numel() for p in head.downs.parameters()) == sum(
+        p.numel() for p in build_head().downs.parameters())
+    assert head.flatten_outputs(cls, box)[0].shape == (2, 630, C + 1)
+
+
+def test_stem_grid_loss_equals_the_lectures_on_four_grids():
+    # seed 7 draws a gt halfway between two 7x7 cells: its two best IoUs
+    # differ by 1e-7 and float rounding picks either; seed 1 has no such tie
+    gen = torch.Generator().manual_seed(1)
+    head = build_head(stem_grid=True, anchor_generator=STEM_GRIDS)
+    cls, box = head((torch.randn(3, 32, 7, 7, generator=gen) * 3, ))
+    gts = random_gts(3, gen)
+    losses = head.loss_by_feat(cls, box, gts, [META] * 3)
+    flat_cls, flat_box = head.flatten_outputs(cls, box)
+    anchors, grid = lecture_anchors(grids=(7, 4, 2, 1))
+    ref = ssd_loss(flat_cls, to_lecture_actn(flat_box),
+                   [to_lecture(g.bboxes) / 224 for g in gts],
+                   [g.labels for g in gts], anchors, grid, C, 0.5, True)
+    total = losses['loss_cls'] + losses['loss_bbox']
+    assert total.item() == pytest.approx(ref.item(), rel=1e-5)
+
+
+def test_stem_grid_with_the_lectures_grids_names_the_key():
+    # the stem's 7x7 map is no 4x4 grid
+    head = build_head(stem_grid=True)
+    with pytest.raises(ValueError, match='anchor_generator.grid_sizes'):
+        cls, box = head((torch.randn(1, 32, 7, 7), ))
+        head.flatten_outputs(cls, box)

@@ -28,9 +28,16 @@ NUM_TEST = 300
 # shapes_112.py): 4x fewer pixels to decode per step than 224 px.
 IMG_SIZE = 112
 # Prediction pictures drawn 4x larger (448 px) so labels do not cover the
-# shapes (mmdet_fastssd.visualization.UpscaledDetLocalVisualizer).
+# shapes (mmdet_fastssd.visualization.UpscaledDetLocalVisualizer), for one
+# held-out image in PICTURE_EVERY (mmdet_fastssd.engine.hooks.
+# SampledDetVisualizationHook): drawing all of them takes longer than the
+# evaluation itself. The mAP is over every held-out image.
+PICTURE_EVERY = 10
 PICTURE_OPTIONS = ('visualizer.type=UpscaledDetLocalVisualizer',
-                   f'visualizer.min_size={4 * IMG_SIZE}')
+                   f'visualizer.min_size={4 * IMG_SIZE}',
+                   'default_hooks.visualization.type='
+                   'SampledDetVisualizationHook',
+                   f'default_hooks.visualization.test_interval={PICTURE_EVERY}')
 
 
 def parse_args(argv=None) -> argparse.Namespace:

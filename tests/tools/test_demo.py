@@ -36,3 +36,25 @@ def test_stale_data_stops_the_demo_and_names_it(tmp_path):
     generate_shapes_voc(str(tmp_path), num_train=2, num_test=1, img_size=32)
     with pytest.raises(SystemExit, match=str(tmp_path)):
         load_demo().main(['--data-root', str(tmp_path)])
+
+
+def test_picture_options_draw_one_held_out_image_in_ten(tmp_path):
+    import argparse
+
+    from mmengine.config import DictAction
+    from mmengine.registry import init_default_scope
+
+    from mmdet.registry import HOOKS, VISUALIZERS
+    demo = load_demo()
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'fastssd_shapes.py'))
+    parser = argparse.ArgumentParser()  # as tools/test.py reads them
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    cfg.merge_from_dict(parser.parse_args(
+        ['--cfg-options', *demo.PICTURE_OPTIONS]).cfg_options)
+    init_default_scope('mmdet')
+    visualizer = VISUALIZERS.build(dict(cfg.visualizer, name='demo_test'))
+    hook = HOOKS.build(cfg.default_hooks.visualization)
+    assert type(hook).__name__ == 'SampledDetVisualizationHook'
+    assert hook.test_interval == demo.PICTURE_EVERY == 10
+    assert type(visualizer).__name__ == 'UpscaledDetLocalVisualizer'
+    assert visualizer.min_size == 4 * demo.IMG_SIZE

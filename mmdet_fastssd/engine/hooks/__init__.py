@@ -7,9 +7,11 @@ from .freeze_schedule_hook import (
     layer_group_index,
 )
 from .rng_state_hook import RNGStateHook
+from .sampled_visualization_hook import SampledDetVisualizationHook
 
 __all__ = [
     'ChannelsLastHook', 'ConfigCheckHook', 'ConfigMistake',
     'FreezeScheduleHook', 'LECTURE_LAYER_GROUPS',
-    'layer_group_index', 'FiniteLossHook', 'NonFiniteLossError', 'RNGStateHook'
+    'layer_group_index', 'FiniteLossHook', 'NonFiniteLossError',
+    'RNGStateHook', 'SampledDetVisualizationHook'
 ]

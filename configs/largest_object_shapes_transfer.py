@@ -7,8 +7,8 @@
 # training with "... can not be found", naming the path.
 _base_ = ['./largest_object_shapes.py']
 
-# the last checkpoint of configs/fastssd_shapes.py (14 epochs)
-detector_checkpoint = 'work_dirs/fastssd_shapes/epoch_14.pth'
+# the last checkpoint of configs/fastssd_shapes.py (8 epochs)
+detector_checkpoint = 'work_dirs/fastssd_shapes/epoch_8.pth'
 model = dict(
     backbone=dict(
         init_cfg=dict(

@@ -32,6 +32,10 @@ def test_resolves_to_the_raccoon_folder_and_the_shapes_model():
     assert cfg.test_dataloader.dataset.ann_file == \
         'VOC2007/ImageSets/Main/test.txt'
     assert cfg.model.bbox_head.num_classes == 1
+    # the lecture's grids: the demo's 7x7 grid is for its small shapes
+    assert not cfg.model.bbox_head.stem_grid
+    assert tuple(cfg.model.bbox_head.anchor_generator.grid_sizes) == (4, 2, 1)
+    assert shapes.model.bbox_head.stem_grid
     # the shapes detector's backbone, started from its last checkpoint
     assert cfg.model.backbone == dict(shapes.model.backbone, init_cfg=dict(
         type='Pretrained', prefix='backbone.',
@@ -80,7 +84,7 @@ def backbone_checkpoint(cfg, path):
 
 
 def test_backbone_starts_from_the_detector_checkpoint(tmp_path):
-    path = str(tmp_path / 'epoch_14.pth')
+    path = str(tmp_path / 'epoch_8.pth')
     state = backbone_checkpoint(Config.fromfile(CUSTOM), path)
     cfg = tiny_cfg(tmp_path, path)
     model = MODELS.build(cfg.model)
@@ -94,7 +98,7 @@ def test_backbone_starts_from_the_detector_checkpoint(tmp_path):
 
 
 def test_trains_and_evaluates_on_a_generated_folder(tmp_path):
-    path = str(tmp_path / 'epoch_14.pth')
+    path = str(tmp_path / 'epoch_8.pth')
     backbone_checkpoint(Config.fromfile(CUSTOM), path)
     runner = Runner.from_cfg(tiny_cfg(tmp_path, path))
     runner.train()  # 4 photos, batch 2: two iterations, then validation
@@ -108,7 +112,7 @@ def test_trains_and_evaluates_on_a_generated_folder(tmp_path):
 
 @pytest.mark.parametrize('missing', ['data', 'checkpoint'])
 def test_missing_inputs_name_the_path(tmp_path, missing):
-    path = str(tmp_path / 'epoch_14.pth')
+    path = str(tmp_path / 'epoch_8.pth')
     if missing == 'data':
         backbone_checkpoint(Config.fromfile(CUSTOM), path)
         cfg = tiny_cfg(tmp_path, path)
@@ -116,6 +120,6 @@ def test_missing_inputs_name_the_path(tmp_path, missing):
         want = 'nowhere'
     else:
         cfg = tiny_cfg(tmp_path, path)  # no checkpoint written
-        want = 'epoch_14.pth'
+        want = 'epoch_8.pth'
     with pytest.raises(Exception, match=want):
         Runner.from_cfg(cfg).train()

@@ -3,7 +3,7 @@
 Example::
 
     python tools/infer.py configs/fastssd_shapes.py \
-        work_dirs/fastssd_shapes/epoch_14.pth my_photos/ --out-dir predictions
+        work_dirs/fastssd_shapes/epoch_8.pth my_photos/ --out-dir predictions
 
 INPUT is a folder (its images, sorted), a glob in quotes ('shots/*.png'), one
 image, or a video file (frame by frame, where OpenCV reads it). Writes one

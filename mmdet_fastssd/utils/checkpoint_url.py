@@ -11,7 +11,7 @@ and ``DetInferencer(weights='https://...')`` all:
   moves it) through a temporary file that only enters the cache complete
   and checked;
 - check the hash in the file name by torch.hub's rule: a name like
-  ``fastssd_shapes_14e-1a2b3c4d.pth`` (``-<hex>.``, as written by
+  ``fastssd_shapes_8e-1a2b3c4d.pth`` (``-<hex>.``, as written by
   ``tools/model_converters/publish_model.py``) must be the start of the
   file's sha256. The check runs on the cached copy too, so a file changed on
   disk after the download is refused as well. Names without such a part are

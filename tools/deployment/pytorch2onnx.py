@@ -3,7 +3,7 @@
 Example::
 
     python tools/deployment/pytorch2onnx.py configs/fastssd_shapes.py \
-        fastssd_shapes_14e-<sha8>.pth --out fastssd_shapes.onnx --dynamic-batch
+        fastssd_shapes_8e-<sha8>.pth --out fastssd_shapes.onnx --dynamic-batch
 
 Input ``image``: float32 [B, 3, H, W], BGR 0-255 (as ``cv2.imread``),
 resized to the config's input size without keeping the aspect ratio.

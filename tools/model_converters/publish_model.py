@@ -11,8 +11,8 @@ prints that path. The same input always gives the same bytes and name.
 Example::
 
     python tools/model_converters/publish_model.py \
-        work_dirs/fastssd_shapes/epoch_14.pth fastssd_shapes_14e
-    # -> fastssd_shapes_14e-<sha8>.pth
+        work_dirs/fastssd_shapes/epoch_8.pth fastssd_shapes_8e
+    # -> fastssd_shapes_8e-<sha8>.pth
 """
 import argparse
 import hashlib

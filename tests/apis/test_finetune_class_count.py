@@ -43,7 +43,8 @@ def test_fastssd_5_to_2_classes_through_load_checkpoint(tmp_path,
     _, model2 = shapes_detector(seed=1, num_classes=2)
     init = copy.deepcopy(model2.state_dict())
     load_checkpoint(model2, path, map_location='cpu', logger='current')
-    class_layers = [f'bbox_head.outs.{i}.conv_cls' for i in range(3)]
+    levels = len(model2.bbox_head.outs)  # the shapes head: 4 grids
+    class_layers = [f'bbox_head.outs.{i}.conv_cls' for i in range(levels)]
     loaded, ckpt = model2.state_dict(), model5.state_dict()
     kept = 0
     for key, value in loaded.items():
@@ -53,7 +54,7 @@ def test_fastssd_5_to_2_classes_through_load_checkpoint(tmp_path,
             kept += 1
         else:
             assert torch.equal(value, ckpt[key]), key
-    assert kept == 6  # weight + bias of three convs
+    assert kept == 2 * levels  # weight + bias of each level's class conv
     messages = warnings_of(log_records)
     assert len(messages) == 1, messages
     assert 'FastSSDHead' in messages[0] and 'another class count' in \

@@ -47,7 +47,7 @@ def exported(tmp_path_factory, deploy_extra):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert (f'wrote {out}: image [B, 3, 112, 112] (BGR 0-255) -> boxes '
-            '[B, 189, 4] (input pixels), scores [B, 189, 5]') in proc.stdout
+            '[B, 630, 4] (input pixels), scores [B, 630, 5]') in proc.stdout
     assert 'onnxruntime vs PyTorch on a random image' in proc.stdout
     return dict(ckpt=ckpt, onnx=out,
                 images=shapes_images(str(tmp), 4))
@@ -68,7 +68,7 @@ def test_onnxruntime_matches_pytorch(exported):
     with torch.no_grad():
         ref_boxes, ref_scores = wrapper(batch)
     boxes, scores = run_onnx(onnx_session(exported['onnx']), batch)
-    assert boxes.shape == (4, 189, 4) and scores.shape == (4, 189, 5)
+    assert boxes.shape == (4, 630, 4) and scores.shape == (4, 630, 5)
     assert np.abs(boxes - ref_boxes.numpy()).max() < BOX_ATOL
     assert np.abs(scores - ref_scores.numpy()).max() < SCORE_ATOL
     assert ref_boxes.min() >= 0 and ref_boxes.max() <= 112
@@ -128,7 +128,7 @@ def test_detections_are_class_aware_and_limited():
 
 def test_latency_function_runs_both(deploy_extra):
     row = onnx_vs_pytorch_latency(SHAPES_CFG, warmup=1, repeats=2)
-    assert row['input'] == (112, 112) and row['anchors'] == 189
+    assert row['input'] == (112, 112) and row['anchors'] == 630
     assert row['pytorch_ms'] > 0 and row['onnxruntime_ms'] > 0
     assert row['max_abs_boxes'] < BOX_ATOL
     assert row['max_abs_scores'] < SCORE_ATOL

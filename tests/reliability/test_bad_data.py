@@ -215,9 +215,9 @@ def crowded_objects(num=300, seed=0):
             for n, a, b, c, d in zip(names, x1, y1, w, h)]
 
 
-def lecture_match(gt_fracs, thresh):
+def lecture_match(gt_fracs, thresh, grids):
     """The lecture's rule on one image: gt index per anchor, -1 if none."""
-    anchors, _ = lecture_anchors()
+    anchors, _ = lecture_anchors(grids=grids)
     anchor_cnr = hw2corners(anchors[:, :2], anchors[:, 2:])
     gt_overlap, gt_idx = map_to_ground_truth(
         jaccard(to_lecture(gt_fracs), anchor_cnr))
@@ -256,7 +256,8 @@ def test_empty_difficult_and_300_object_images(tmp_path):
         padded[b, :len(f)], valid[b, :len(f)] = f, True
     gt_inds, _ = head.assigner.assign_batch(priors, padded, valid)
     assert (gt_inds[:2] == -1).all()  # nothing to match: all background
-    expected = lecture_match(fracs[2], thresh)
+    expected = lecture_match(fracs[2], thresh,
+                             tuple(head.prior_generator.grid_sizes))
     assert torch.equal(gt_inds[2], expected)
     assert (expected >= 0).sum() > 50  # the crowded image has positives
 

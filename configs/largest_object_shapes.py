@@ -3,7 +3,7 @@
 # weights exist offline, so the backbone is trained from scratch: the shapes
 # detector's narrow ResNet-18 (base_channels=32) cut after stage 3 (stride
 # 16) at 112 px, a 128x7x7 map, so the head keeps the lecture's 7x7 geometry.
-# Trained as configs/fastssd_shapes.py (bf16 autocast, batch 32, fused Adam,
+# Trained with the shapes schedule base (bf16 autocast, batch 32, fused Adam,
 # NHWC weights) with the schedule base's 8 epochs at lr 3e-3.
 _base_ = [
     './_base_/models/largest_object_r34.py',

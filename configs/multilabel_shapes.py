@@ -3,7 +3,7 @@
 # weights exist offline, so the backbone is trained from scratch: the shapes
 # detector's narrow ResNet-18 (base_channels=32) cut after stage 3 (stride
 # 16) at 112 px, a 128x7x7 map, pooled by the head as ResNet-34's 512x7x7 is.
-# Trained as configs/fastssd_shapes.py (bf16 autocast, batch 32, fused Adam,
+# Trained with the shapes schedule base (bf16 autocast, batch 32, fused Adam,
 # NHWC weights) for 12 epochs at the schedule base's lr 3e-3.
 _base_ = [
     './_base_/models/multilabel_r34.py',

@@ -36,7 +36,7 @@ model = dict(
 
 train_dataloader = dict(batch_size=64)
 # the base's schedule with this config's length and LR
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 optim_wrapper = dict(optimizer=dict(lr=lr))
 param_scheduler = [
     dict(_base_.param_scheduler[0], eta_max=lr, end=max_epochs)

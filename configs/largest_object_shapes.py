@@ -21,3 +21,6 @@ val_evaluator = [
     dict(type='LargestObjectMetric'),
 ]
 test_evaluator = val_evaluator
+
+# --auto-scale-lr: lr was chosen at this batch size (shapes_112.py: 32)
+auto_scale_lr = dict(base_batch_size=32)

@@ -24,3 +24,6 @@ test_evaluator = val_evaluator
 # the base's schedule with this config's length
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = [dict(_base_.param_scheduler[0], end=max_epochs)]
+
+# --auto-scale-lr: lr was chosen at this batch size (shapes_112.py: 32)
+auto_scale_lr = dict(base_batch_size=32)

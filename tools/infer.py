@@ -10,6 +10,10 @@ image, or a video file (frame by frame, where OpenCV reads it). Writes one
 picture per image to OUT_DIR/vis/ and one JSON line per image to
 OUT_DIR/predictions.jsonl (file, boxes in original pixels x1 y1 x2 y2,
 scores, labels, class names), then prints a summary with images per second.
+The flags are mmdet's demo/image_demo.py's (--pred-score-thr, --no-save-vis,
+--no-save-pred, --print-result); --score-thr and --no-vis still work. An
+unreadable image (an empty file, say) is skipped with one line naming it;
+the exit status is non-zero only when no image could be read.
 CHECKPOINT may be an http(s) URL (downloaded once, hash in its name checked).
 """
 import argparse
@@ -33,15 +37,21 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out-dir', default='outputs',
                         help='where vis/ and predictions.jsonl go '
                         '(default: outputs)')
-    parser.add_argument('--score-thr', type=float, default=0.3,
+    parser.add_argument('--pred-score-thr', '--score-thr', type=float,
+                        default=0.3, dest='pred_score_thr',
                         help='keep detections scoring above this '
                         '(default: 0.3)')
     parser.add_argument('--device', default='cpu',
                         help='cpu, cuda or cuda:N (default: cpu)')
     parser.add_argument('--batch-size', type=int, default=1,
                         help='images per forward pass (default: 1)')
-    parser.add_argument('--no-vis', action='store_true',
-                        help='write predictions.jsonl only, no pictures')
+    parser.add_argument('--no-save-vis', '--no-vis', action='store_true',
+                        dest='no_save_vis',
+                        help='write no pictures (vis/)')
+    parser.add_argument('--no-save-pred', action='store_true',
+                        help='write no predictions.jsonl')
+    parser.add_argument('--print-result', action='store_true',
+                        help="print each image's JSON line")
     return parser.parse_args(argv)
 
 
@@ -58,12 +68,16 @@ def main(argv: Optional[List[str]] = None) -> None:
                               device=args.device)
     try:
         summary = infer_source(model, args.input, args.out_dir,
-                               score_thr=args.score_thr,
+                               score_thr=args.pred_score_thr,
                                batch_size=args.batch_size,
-                               draw=not args.no_vis)
+                               draw=not args.no_save_vis,
+                               save_pred=not args.no_save_pred,
+                               print_result=args.print_result)
     except (FileNotFoundError, ValueError) as exc:
         raise SystemExit(f'infer: {exc}') from exc
     print(summary_line(summary))
+    if summary['images'] == 0:
+        raise SystemExit(f'infer: no readable image in {args.input}')
 
 
 if __name__ == '__main__':

@@ -22,7 +22,8 @@ from ..utils.resume import find_resumable_checkpoint
 
 __all__ = [
     'load_config', 'add_cfg_options', 'train_parser', 'test_parser',
-    'parse_args', 'build_cfg', 'build_runner'
+    'parse_args', 'build_cfg', 'build_runner', 'enable_amp',
+    'enable_auto_scale_lr'
 ]
 
 
@@ -160,10 +161,9 @@ def build_cfg(args: argparse.Namespace) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if getattr(args, 'amp', False):
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.loss_scale = 'dynamic'
+        enable_amp(cfg)
     if getattr(args, 'auto_scale_lr', False):
-        cfg.auto_scale_lr.enable = True
+        enable_auto_scale_lr(cfg)
     resume = getattr(args, 'resume', None)
     if resume == 'auto':
         # the newest checkpoint that loads; MMEngine would take whatever
@@ -173,6 +173,67 @@ def build_cfg(args: argparse.Namespace) -> Config:
     elif resume is not None:
         cfg.resume, cfg.load_from = True, resume
     return cfg
+
+
+AMP_WRAPPERS = ('AmpOptimWrapper', 'BF16AutocastOptimWrapper')
+
+
+def enable_amp(cfg: Config, cuda: Optional[bool] = None) -> None:
+    """``--amp``: mixed precision with the wrapper the device supports.
+
+    On CUDA, MMEngine's ``AmpOptimWrapper`` (fp16, dynamic loss scale) as in
+    MMDetection's ``tools/train.py``; on a CPU, where that wrapper cannot
+    run, the plugin's ``BF16AutocastOptimWrapper`` (bf16 autocast, no loss
+    scale). A config that already trains in mixed precision is kept.
+
+    Args:
+        cfg (Config): the config, changed in place.
+        cuda (bool, optional): whether training runs on CUDA; None asks
+            torch. Defaults to None.
+
+    Raises:
+        SystemExit: the config's wrapper is neither ``OptimWrapper`` nor a
+            mixed-precision one.
+    """
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper in AMP_WRAPPERS:
+        print(f'--amp: the config already trains in mixed precision '
+              f'({wrapper})')
+        return
+    if wrapper != 'OptimWrapper':
+        raise SystemExit(f'--amp is only supported when optim_wrapper.type '
+                         f"is 'OptimWrapper', got {wrapper!r}")
+    if cuda is None:
+        import torch
+        cuda = torch.cuda.is_available()
+    if cuda:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.loss_scale = 'dynamic'
+    else:
+        cfg.optim_wrapper.type = 'BF16AutocastOptimWrapper'
+
+
+def enable_auto_scale_lr(cfg: Config) -> None:
+    """``--auto-scale-lr``: MMEngine scales the LR by the real batch size.
+
+    The config's ``auto_scale_lr.base_batch_size`` is the total batch its
+    LR was tuned at; MMEngine multiplies the LR by (processes x
+    ``train_dataloader.batch_size``) / ``base_batch_size``.
+
+    Args:
+        cfg (Config): the config, changed in place.
+
+    Raises:
+        SystemExit: the config has no ``auto_scale_lr`` with ``enable``
+            and ``base_batch_size`` (MMDetection's message).
+    """
+    scale = cfg.get('auto_scale_lr', None)
+    if not scale or 'enable' not in scale or 'base_batch_size' not in scale:
+        raise SystemExit('Can not find "auto_scale_lr" or '
+                           '"auto_scale_lr.enable" or '
+                           '"auto_scale_lr.base_batch_size" in your '
+                           'configuration file.')
+    cfg.auto_scale_lr.enable = True
 
 
 def build_runner(cfg: Config) -> Runner:

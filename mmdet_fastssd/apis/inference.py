@@ -14,7 +14,7 @@ import os
 import os.path as osp
 import sys
 import time
-from typing import Iterator, List, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 import cv2
 import mmcv
@@ -90,23 +90,52 @@ def video_frames(path: str) -> Tuple[Iterator[Frame], int]:
     return frames(), total
 
 
-def image_frames(files: Sequence[str]) -> Iterator[Frame]:
-    """``(path, BGR image)``; unreadable files are skipped with a message."""
+def read_image(path: str) -> np.ndarray:
+    """A BGR image, or None when the file is not a readable image.
+
+    ``mmcv.imread`` raises OpenCV's error on an empty file (a failed copy)
+    and returns None on other undecodable bytes; both mean "skip it".
+    """
+    try:
+        return mmcv.imread(path, channel_order='bgr')
+    except (OSError, ValueError, cv2.error):
+        return None
+
+
+def image_frames(files: Sequence[str],
+                 skipped: Optional[List[str]] = None) -> Iterator[Frame]:
+    """``(path, BGR image)``; unreadable files are skipped with a message.
+
+    Args:
+        files (Sequence[str]): image paths.
+        skipped (list[str], optional): gets the path of every skipped
+            file. Defaults to None.
+    """
     for path in files:
-        image = mmcv.imread(path, channel_order='bgr')
+        image = read_image(path)
         if image is None:
-            print(f'infer: skipped {path}: not a readable image',
-                  file=sys.stderr)
+            size = osp.getsize(path) if osp.isfile(path) else 0
+            print(f'infer: skipped {path}: not a readable image '
+                  f'({size} bytes)', file=sys.stderr)
+            if skipped is not None:
+                skipped.append(path)
             continue
         yield path, image
 
 
-def open_source(source: str) -> Tuple[Iterator[Frame], int]:
-    """Frames of ``source`` (video file, folder, glob or image) and count."""
+def open_source(source: str, skipped: Optional[List[str]] = None
+                ) -> Tuple[Iterator[Frame], int]:
+    """Frames of ``source`` (video file, folder, glob or image) and count.
+
+    Args:
+        source (str): video file, folder, glob or image.
+        skipped (list[str], optional): gets unreadable image paths.
+            Defaults to None.
+    """
     if is_video(source):
         return video_frames(source)
     files = list_images(source)
-    return image_frames(files), len(files)
+    return image_frames(files, skipped), len(files)
 
 
 def array_test_pipeline(cfg) -> Compose:
@@ -214,14 +243,68 @@ def batches(frames: Iterator[Frame], size: int) -> Iterator[List[Frame]]:
         yield batch
 
 
+class ResultWriter:
+    """Where each image's result goes: JSON lines, stdout, pictures.
+
+    Args:
+        model (nn.Module): the detector (its config, classes and palette).
+        out_dir (str): gets ``predictions.jsonl`` and ``vis/``.
+        score_thr (float): detections above it are written and drawn.
+        save_pred (bool): write ``predictions.jsonl``.
+        print_result (bool): print each JSON line to standard output.
+        draw (bool): write one picture per image to ``vis/``.
+    """
+
+    def __init__(self, model: torch.nn.Module, out_dir: str,
+                 score_thr: float, save_pred: bool, print_result: bool,
+                 draw: bool) -> None:
+        check_dataset_meta(model)
+        self.classes = tuple((model.dataset_meta or {}).get('classes', ()))
+        self.score_thr, self.print_result = score_thr, print_result
+        self.visualizer = build_visualizer(model) if draw else None
+        self.vis_dir = osp.join(out_dir, 'vis') if draw else None
+        self.jsonl = osp.join(out_dir, 'predictions.jsonl') \
+            if save_pred else None
+        os.makedirs(self.vis_dir or out_dir, exist_ok=True)
+        self._out = open(self.jsonl, 'w') if self.jsonl else None
+        self._used: set = set()
+
+    def write(self, name: str, image: np.ndarray,
+              sample: DetDataSample) -> None:
+        """The JSON line and the picture of one image."""
+        if self._out is not None or self.print_result:
+            line = json.dumps(prediction_record(name, sample, self.classes,
+                                                self.score_thr))
+            if self._out is not None:
+                self._out.write(line + '\n')
+            if self.print_result:
+                print(line)
+        if self.visualizer is not None:
+            self.visualizer.add_datasample(
+                name, mmcv.bgr2rgb(image), sample, draw_gt=False,
+                pred_score_thr=self.score_thr,
+                out_file=osp.join(self.vis_dir,
+                                  picture_name(name, self._used)))
+
+    def close(self) -> None:
+        """Close ``predictions.jsonl``."""
+        if self._out is not None:
+            self._out.close()
+
+
 def infer_source(model: torch.nn.Module,
                  source: str,
                  out_dir: str,
                  score_thr: float = 0.3,
                  batch_size: int = 1,
                  progress: bool = True,
-                 draw: bool = True) -> dict:
+                 draw: bool = True,
+                 save_pred: bool = True,
+                 print_result: bool = False) -> dict:
     """Predict every image (or video frame) of ``source``; write the results.
+
+    Unreadable images (an empty file from a failed copy, a truncated one)
+    are skipped with one line each on standard error; the rest go on.
 
     Args:
         model (nn.Module): from ``mmdet.apis.init_detector``.
@@ -233,54 +316,55 @@ def infer_source(model: torch.nn.Module,
         batch_size (int): images per forward pass. Defaults to 1.
         progress (bool): show a progress bar. Defaults to True.
         draw (bool): write the pictures. Defaults to True.
+        save_pred (bool): write ``predictions.jsonl``. Defaults to True.
+        print_result (bool): print each image's JSON line. Defaults to
+            False.
 
     Returns:
-        dict: ``images``, ``seconds`` (end to end), ``model_seconds``
-        (pipeline + forward + NMS), ``predictions`` (the jsonl path) and
-        ``vis_dir``.
+        dict: ``images`` (predicted), ``skipped`` (unreadable paths),
+        ``seconds`` (end to end), ``model_seconds`` (pipeline + forward +
+        NMS), ``predictions`` (the jsonl path or None) and ``vis_dir``.
     """
     if batch_size < 1:
         raise ValueError(f'batch_size must be >= 1, got {batch_size}')
-    frames, total = open_source(source)
+    skipped: List[str] = []
+    frames, total = open_source(source, skipped)
     pipeline = array_test_pipeline(model.cfg)
-    check_dataset_meta(model)
-    classes = tuple((model.dataset_meta or {}).get('classes', ()))
-    visualizer = build_visualizer(model) if draw else None
-    vis_dir = osp.join(out_dir, 'vis')
-    os.makedirs(vis_dir if draw else out_dir, exist_ok=True)
-    jsonl = osp.join(out_dir, 'predictions.jsonl')
+    writer = ResultWriter(model, out_dir, score_thr, save_pred,
+                          print_result, draw)
     bar = ProgressBar(total) if progress else None
-    used: set = set()
     count, model_seconds, start = 0, 0.0, time.perf_counter()
-    with open(jsonl, 'w') as out:
+    try:
         for batch in batches(frames, batch_size):
             tick = time.perf_counter()
             samples = predict_frames(model, pipeline, batch)
             model_seconds += time.perf_counter() - tick
             for (name, image), sample in zip(batch, samples):
-                out.write(json.dumps(prediction_record(
-                    name, sample, classes, score_thr)) + '\n')
-                if visualizer is not None:
-                    visualizer.add_datasample(
-                        name, mmcv.bgr2rgb(image), sample, draw_gt=False,
-                        pred_score_thr=score_thr,
-                        out_file=osp.join(vis_dir, picture_name(name, used)))
+                writer.write(name, image, sample)
                 count += 1
                 if bar is not None:
                     bar.update()
+    finally:
+        writer.close()
     if bar is not None:
         bar.file.write('\n')
-    return dict(images=count, seconds=time.perf_counter() - start,
-                model_seconds=model_seconds, predictions=jsonl,
-                vis_dir=vis_dir if draw else None)
+    return dict(images=count, skipped=skipped,
+                seconds=time.perf_counter() - start,
+                model_seconds=model_seconds, predictions=writer.jsonl,
+                vis_dir=writer.vis_dir)
 
 
 def summary_line(summary: dict) -> str:
-    """``infer: N images in S s (R images/s; model only M images/s) ...``."""
+    """``infer: N images in S s (R images/s; ...); K skipped; ...``."""
     n, seconds = summary['images'], max(summary['seconds'], 1e-9)
     model = max(summary['model_seconds'], 1e-9)
-    where = f'predictions {summary["predictions"]}'
-    if summary['vis_dir']:
-        where = f'pictures {summary["vis_dir"]}/, ' + where
-    return (f'infer: {n} images in {seconds:.1f} s ({n / seconds:.1f} '
-            f'images/s; model only {n / model:.1f} images/s); {where}')
+    where = [f'pictures {summary["vis_dir"]}/'] if summary['vis_dir'] \
+        else []
+    if summary['predictions']:
+        where.append(f'predictions {summary["predictions"]}')
+    skipped = len(summary.get('skipped', ()))
+    text = (f'infer: {n} images in {seconds:.1f} s ({n / seconds:.1f} '
+            f'images/s; model only {n / model:.1f} images/s)')
+    if skipped:
+        text += f'; {skipped} unreadable skipped'
+    return '; '.join([text] + where)

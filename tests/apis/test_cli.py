@@ -7,6 +7,8 @@ import pytest
 
 from mmdet_fastssd.apis.cli import (
     build_cfg,
+    enable_amp,
+    enable_auto_scale_lr,
     load_config,
     parse_args,
     test_parser,
@@ -38,8 +40,9 @@ def test_train_options_reach_the_config(tmp_path):
     assert cfg.work_dir == str(tmp_path)
     assert cfg.launcher == 'pytorch'
     assert cfg.train_cfg.max_epochs == 3
-    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
-    assert cfg.optim_wrapper.loss_scale == 'dynamic'
+    # already mixed precision (bf16 autocast): --amp keeps it
+    assert cfg.optim_wrapper.type == 'BF16AutocastOptimWrapper'
+    assert 'loss_scale' not in cfg.optim_wrapper
     assert cfg.auto_scale_lr.enable is True
     assert cfg.resume is True and cfg.load_from == 'ckpt.pth'
     assert os.environ['LOCAL_RANK'] == '0'
@@ -76,3 +79,34 @@ def test_missing_and_broken_configs_are_named(tmp_path):
     broken.write_text("_base_ = ['./missing_base.py']\n")
     with pytest.raises(SystemExit, match='broken.py'):
         load_config(str(broken))
+
+
+@pytest.mark.parametrize('cuda, wrapper', [
+    (False, 'BF16AutocastOptimWrapper'),  # fp16 AmpOptimWrapper needs CUDA
+    (True, 'AmpOptimWrapper'),
+])
+def test_amp_picks_the_wrapper_the_device_runs(cuda, wrapper):
+    cfg = load_config(SHAPES)
+    cfg.optim_wrapper.type = 'OptimWrapper'
+    enable_amp(cfg, cuda=cuda)
+    assert cfg.optim_wrapper.type == wrapper
+    assert ('loss_scale' in cfg.optim_wrapper) == cuda
+    assert cfg.optim_wrapper.optimizer.type == 'Adam'  # the rest is kept
+
+
+def test_amp_refuses_another_wrapper():
+    cfg = load_config(SHAPES)
+    cfg.optim_wrapper.type = 'ApexOptimWrapper'
+    with pytest.raises(SystemExit, match="'OptimWrapper', got "
+                       "'ApexOptimWrapper'"):
+        enable_amp(cfg, cuda=False)
+
+
+def test_auto_scale_lr_without_the_key_gives_mmdets_message():
+    cfg = load_config(SHAPES)
+    cfg.pop('auto_scale_lr')
+    with pytest.raises(SystemExit, match='Can not find "auto_scale_lr"'):
+        enable_auto_scale_lr(cfg)
+    cfg.auto_scale_lr = dict(enable=False)  # no base_batch_size
+    with pytest.raises(SystemExit, match='base_batch_size'):
+        enable_auto_scale_lr(cfg)

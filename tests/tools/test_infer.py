@@ -143,3 +143,52 @@ def test_unreadable_image_skipped_and_classes_from_the_config(setup, tmp_path,
     assert len(lines) == 2
     names = {c for line in lines for c in line['classes']}
     assert names and names <= set(CLASSES)  # not COCO's names
+
+
+def test_empty_file_is_skipped_and_named(setup, tmp_path, capsys):
+    """A folder with one photo and one 0-byte file (a failed copy)."""
+    folder = tmp_path / 'copied'
+    folder.mkdir()
+    photo = folder / osp.basename(setup['images'][0])
+    photo.write_bytes(open(setup['images'][0], 'rb').read())
+    (folder / 'zzz_failed_copy.jpg').write_bytes(b'')
+    out = tmp_path / 'out'
+    infer_main([SHAPES_CFG, setup['ckpt'], str(folder), '--out-dir',
+                str(out)])
+    captured = capsys.readouterr()
+    empty = folder / 'zzz_failed_copy.jpg'
+    assert f'skipped {empty}: not a readable image (0 bytes)' in captured.err
+    summary = captured.out.strip().splitlines()[-1]
+    assert summary.startswith('infer: 1 images in ')
+    assert '; 1 unreadable skipped' in summary
+    assert [line['file'] for line in read_lines(out)] == [str(photo)]
+    assert os.listdir(out / 'vis') == [photo.name]
+
+
+def test_nothing_readable_exits_non_zero(setup, tmp_path, capsys):
+    folder = tmp_path / 'broken'
+    folder.mkdir()
+    (folder / 'a.jpg').write_bytes(b'')
+    (folder / 'b.png').write_bytes(b'\x89PNG truncated')
+    with pytest.raises(SystemExit, match='no readable image in'):
+        infer_main([SHAPES_CFG, setup['ckpt'], str(folder), '--out-dir',
+                    str(tmp_path / 'out')])
+    assert '2 unreadable skipped' in capsys.readouterr().out
+
+
+def test_mmdet_image_demo_flag_names(setup, tmp_path, capsys):
+    """--pred-score-thr, --no-save-vis, --no-save-pred, --print-result."""
+    out = tmp_path / 'out'
+    infer_main([SHAPES_CFG, setup['ckpt'], setup['folder'], '--out-dir',
+                str(out), '--pred-score-thr', '0.5', '--no-save-vis',
+                '--no-save-pred', '--print-result'])
+    printed = [json.loads(line) for line in
+               capsys.readouterr().out.splitlines() if line.startswith('{')]
+    assert [p['file'] for p in printed] == setup['images']
+    assert all(min(p['scores'], default=1) > 0.5 for p in printed)
+    assert not out.exists() or os.listdir(out) == []  # nothing written
+    # today's names stay as aliases of mmdet's
+    infer_main([SHAPES_CFG, setup['ckpt'], setup['folder'], '--out-dir',
+                str(out), '--score-thr', '0.5', '--no-vis'])
+    assert [line['file'] for line in read_lines(out)] == setup['images']
+    assert not (out / 'vis').exists()

@@ -3,12 +3,16 @@ test."""
 import os
 import os.path as osp
 import pickle
+import re
 import subprocess
 import sys
 
+import cv2
 import pytest
 
 from mmdet_fastssd.datasets import generate_shapes_voc
+
+pytestmark = pytest.mark.e2e  # each test starts training runs
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -54,12 +58,23 @@ def test_train_checkpoint_resume_and_test(tiny):
                    str(work))
     assert 'pascal_voc/mAP' in out
     assert osp.isfile(work / 'epoch_1.pth')
+    # the per-epoch line, the best checkpoint and the picture of the run
+    summary = re.search(r'epoch 1/1: loss [0-9.]+ \(loss_cls [0-9.]+, '
+                        r'loss_bbox [0-9.]+\), pascal_voc/mAP [0-9.]+ '
+                        r'\(best [0-9.]+, epoch 1\), [0-9.]+ s, ETA 0s', out)
+    assert summary, out[-3000:]
+    assert osp.isfile(work / 'best_pascal_voc_mAP_epoch_1.pth')
+    assert cv2.imread(str(work / 'curves.png')) is not None
     # resume from epoch 1 into a 2-epoch run: loads optimizer, schedulers and
     # the message hub through torch's weights_only loader
     out = run_tool('tools/train.py', str(tiny / 'tiny2.py'), '--work-dir',
                    str(work), '--resume')
     assert 'resumed epoch: 1' in out
     assert osp.isfile(work / 'epoch_2.pth')
+    assert re.search(r'epoch 2/2: loss .*pascal_voc/mAP', out)
+    # the resumed run's picture spans both runs
+    assert 'plot_curves: 4 training and 2 validation' in run_tool(
+        'tools/analysis_tools/plot_curves.py', str(work))
     results = tiny / 'results.pkl'
     out = run_tool('tools/test.py', str(tiny / 'tiny2.py'),
                    str(work / 'epoch_2.pth'), '--work-dir', str(work),
@@ -72,6 +87,23 @@ def test_train_checkpoint_resume_and_test(tiny):
     pictures = [f for d, _, fs in os.walk(work) if d.endswith('vis')
                 for f in fs]
     assert len(pictures) == 4
+    # MMDetection's error analysis on the plugin's results
+    run_tool('tools/analysis_tools/confusion_matrix.py',
+             str(tiny / 'tiny2.py'), str(results), str(tiny / 'cm'))
+    assert cv2.imread(str(tiny / 'cm' / 'confusion_matrix.png')) is not None
+    run_tool('tools/analysis_tools/analyze_results.py',
+             str(tiny / 'tiny2.py'), str(results), str(tiny / 'worst'),
+             '--topk', '2')
+    assert len(os.listdir(tiny / 'worst' / 'bad')) == 2
+
+
+def test_amp_on_a_cpu_trains_in_bf16(tiny):
+    work = tiny / 'amp'
+    out = run_tool('tools/train.py', str(tiny / 'tiny1.py'), '--work-dir',
+                   str(work), '--amp', '--cfg-options',
+                   'optim_wrapper.type=OptimWrapper')
+    assert "type='BF16AutocastOptimWrapper'" in out
+    assert osp.isfile(work / 'epoch_1.pth')
 
 
 def test_tools_name_bad_paths(tiny):

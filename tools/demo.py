@@ -106,6 +106,9 @@ def main(argv=None) -> None:
     if pictures:
         print(f'{len(pictures)} pictures of predictions (left: ground truth, '
               f'right: prediction), e.g. {pictures[0]}')
+    curves = osp.join(work_dir, 'curves.png')
+    if osp.isfile(curves):
+        print(f'training curves: {curves}')
     rel = osp.relpath(ckpt, ROOT)
     print('run it on your own pictures: .venv/bin/python tools/infer.py '
           f'{args.config} {rel} YOUR_FOLDER/ --out-dir predictions')

@@ -156,10 +156,11 @@ def _plot_epochs(ax, run: TrainingRun) -> None:
         return
     right = ax.twinx()
     steps = sorted(run.val)
-    for name in names:
+    colours = ('tab:red', 'tab:green', 'tab:orange', 'tab:brown')
+    for name, colour in zip(names, colours):
         xs = [s for s in steps if name in run.val[s]]
         ys = [run.val[s][name] for s in xs]
-        right.plot(xs, ys, 's-', label=f'held-out {name}')
+        right.plot(xs, ys, 's-', color=colour, label=f'held-out {name}')
         if ys:
             best = max(range(len(ys)), key=ys.__getitem__)
             right.annotate(f'best {ys[best]:.3f} (epoch {xs[best]})',

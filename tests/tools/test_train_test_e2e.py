@@ -61,7 +61,8 @@ def test_train_checkpoint_resume_and_test(tiny):
     # the per-epoch line, the best checkpoint and the picture of the run
     summary = re.search(r'epoch 1/1: loss [0-9.]+ \(loss_cls [0-9.]+, '
                         r'loss_bbox [0-9.]+\), pascal_voc/mAP [0-9.]+ '
-                        r'\(best [0-9.]+, epoch 1\), [0-9.]+ s, ETA 0s', out)
+                        r'\(best [0-9.]+, epoch 1\), [0-9.]+ s '
+                        r'\(validation [0-9.]+ s\), ETA 0s', out)
     assert summary, out[-3000:]
     assert osp.isfile(work / 'best_pascal_voc_mAP_epoch_1.pth')
     assert cv2.imread(str(work / 'curves.png')) is not None

@@ -5,7 +5,8 @@ and the validation metrics in another block. :class:`EpochSummaryHook`
 adds, after each epoch (after its validation, when there is one)::
 
     epoch 3/40: loss 0.912 (loss_cls 0.501, loss_bbox 0.411),
-    pascal_voc/mAP 0.512 (best 0.530, epoch 2), 4.1 s, ETA 2m 37s
+    pascal_voc/mAP 0.512 (best 0.530, epoch 2), 4.1 s (validation 0.6 s),
+    ETA 2m 37s
 
 through the runner's logger (so it is in the log file too). Where standard
 output is a terminal it also keeps one progress line for the epoch's
@@ -100,7 +101,7 @@ class EpochSummaryHook(Hook):
         self._bar: Optional[ProgressLine] = None
         self._losses: Dict[str, List[float]] = defaultdict(list)
         self._pending: Optional[str] = None
-        self._epoch_start = 0.0
+        self._epoch_start = self._train_end = 0.0
         self._epoch_seconds: List[float] = []
         self._best: Optional[tuple] = None
 
@@ -148,6 +149,7 @@ class EpochSummaryHook(Hook):
             parts.append(f'loss {loss:.3f}' + (f' ({detail})' if detail
                                                else ''))
         self._pending = ' '.join(parts)
+        self._train_end = time.monotonic()
         if not self._will_validate(runner):
             self._emit(runner, None)
 
@@ -178,15 +180,20 @@ class EpochSummaryHook(Hook):
                 f'epoch {self._best[1]})')
 
     def _emit(self, runner, metrics: Optional[Dict[str, float]]) -> None:
-        """Log the line with the epoch time and the run's ETA."""
-        seconds = time.monotonic() - self._epoch_start
+        """Log the line: epoch time, ETA from the last three epochs."""
+        now = time.monotonic()
+        seconds = now - self._epoch_start
         self._epoch_seconds.append(seconds)
-        mean = sum(self._epoch_seconds) / len(self._epoch_seconds)
+        took = f'{seconds:.1f} s'
+        if metrics is not None:
+            took += f' (validation {now - self._train_end:.1f} s)'
+        recent = self._epoch_seconds[-3:]  # the first epoch fills caches
+        mean = sum(recent) / len(recent)
         # the loop counts the epoch as done only after its validation
         done = runner.epoch + 1 if metrics is None else runner.epoch
         left = runner.max_epochs - done
         text = self._pending + (self._metric_text(runner, metrics)
                                 if metrics else '')
-        runner.logger.info(f'{text}, {seconds:.1f} s, ETA '
+        runner.logger.info(f'{text}, {took}, ETA '
                            f'{format_duration(mean * left)}')
         self._pending = None

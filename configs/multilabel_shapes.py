@@ -22,7 +22,7 @@ val_evaluator = dict(_delete_=True, type='MultiLabelMetric', thresh=0.5)
 test_evaluator = val_evaluator
 
 # the base's schedule with this config's length
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 param_scheduler = [dict(_base_.param_scheduler[0], end=max_epochs)]
 
 # --auto-scale-lr: lr was chosen at this batch size (shapes_112.py: 32)

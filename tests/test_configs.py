@@ -118,3 +118,33 @@ def test_auto_scale_lr_arithmetic(batch, factor, tmp_path):
     runner.scale_lr(wrapper, cfg.auto_scale_lr)
     lr = cfg.optim_wrapper.optimizer.lr
     assert {g['lr'] for g in wrapper.param_groups} == {lr * factor}
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_runs_keep_the_best_checkpoint_and_show_themselves(path):
+    cfg = Config.fromfile(path)
+    if osp.basename(path).startswith('ssdlite'):
+        pytest.skip("stock mmdet runtime (the comparison's own)")
+    hooks = cfg.default_hooks
+    assert hooks.checkpoint.save_best == 'auto'  # the first metric: mAP
+    assert hooks.epoch_summary.type == 'EpochSummaryHook'
+    assert hooks.curves.type == 'TrainingCurvesHook'
+    assert {'type': 'LocalVisBackend'} in cfg.visualizer.vis_backends
+    # held-out figures during the run, not only after it
+    assert cfg.train_cfg.val_interval <= 2
+
+
+def test_photo_config_validates_every_epoch():
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'fastssd_custom_voc.py'))
+    assert cfg.train_cfg.val_interval == 1
+
+
+def test_early_stopping_is_one_config_line():
+    """The README's line: MMEngine's EarlyStoppingHook among default_hooks."""
+    from mmengine.registry import HOOKS
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'fastssd_custom_voc.py'))
+    cfg.merge_from_dict(dict(default_hooks=dict(early_stopping=dict(
+        type='EarlyStoppingHook', monitor='pascal_voc/mAP', patience=5))))
+    hook = HOOKS.build(cfg.default_hooks.early_stopping)
+    assert type(hook).__name__ == 'EarlyStoppingHook'
+    assert hook.rule == 'greater' and hook.patience == 5

@@ -4,7 +4,7 @@
 # warming up over 15% of the run.
 # Config variables resolve per file, so a child that changes max_epochs or
 # lr sets them again where they are used:
-#   train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+#   train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 #   optim_wrapper = dict(optimizer=dict(lr=lr))
 #   param_scheduler = [dict(_base_.param_scheduler[0], eta_max=lr,
 #                           end=max_epochs)]
@@ -13,7 +13,7 @@ _base_ = ['./adam_onecycle.py']
 max_epochs = 8
 lr = 3e-3
 
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 optim_wrapper = dict(
     type='BF16AutocastOptimWrapper', optimizer=dict(lr=lr, fused=True))
 param_scheduler = [

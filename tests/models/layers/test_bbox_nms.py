@@ -120,3 +120,23 @@ def test_grouped_nms_config_names_unknown_keys():
                      class_agnostic=True)
     with pytest.raises(ValueError, match='test_cfg.nms.*class_agnostic'):
         nms_keep(boxes, scores, groups, cfg)
+
+
+@pytest.mark.parametrize('seed', [0, 1])
+@pytest.mark.parametrize('thr', [0.3, 0.45])
+def test_all_three_nms_keep_the_same_boxes(seed, thr):
+    """mmcv's batched_nms (the default), grouped_nms (chosen by name, for
+    CPU speed) and the numpy greedy NMS of the ONNX outputs (no torch)."""
+    from mmdet_fastssd.deployment.postprocess import greedy_nms
+    boxes, scores, groups = random_case(seed)
+    _, mmcv_keep = batched_nms(boxes, scores, groups,
+                               dict(type='nms', iou_threshold=thr))
+    grouped = grouped_nms(boxes, scores, groups, thr)
+    numpy_keep = []
+    for g in groups.unique().tolist():  # the numpy NMS is one class at a time
+        ids = (groups == g).nonzero()[:, 0]
+        kept = greedy_nms(boxes[ids].double().numpy(),
+                          scores[ids].double().numpy(), thr)
+        numpy_keep += ids[torch.from_numpy(kept)].tolist()
+    assert torch.equal(grouped, mmcv_keep.sort().values)
+    assert sorted(numpy_keep) == grouped.tolist()

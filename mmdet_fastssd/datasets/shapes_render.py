@@ -6,11 +6,10 @@ solid shapes of ``SHAPES_CLASSES`` with varied size and aspect ratio on a
 textured background with clutter that is none of the classes; boxes are the
 tight boxes of each shape's drawn pixels.
 
-Version 2 of the data (``GENERATOR_VERSION``) draws object sizes uniformly
-in ``OBJECT_SCALE_RANGE`` (version 1: log-uniformly, so twice as many objects
-under 20% of the side), hides at most 35% of an earlier object (was 50%) and
-blends 1-4 clutter strokes (was 2-9); docs/results.md has what each version
-scored.
+Object sizes are drawn uniformly in ``OBJECT_SCALE_RANGE`` (fractions of the
+image side), a later object hides at most ``MAX_HIDDEN`` of an earlier one,
+and ``CLUTTER_RANGE`` strokes are blended in. ``GENERATOR_VERSION`` names
+this drawing; docs/results.md has what earlier versions scored.
 """
 import math
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple

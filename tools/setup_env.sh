@@ -7,7 +7,9 @@
 # --no-deps (setup.cfg states only version ranges; the pins here are the versions tested).
 # mmcv 2.1.0 exists on PyPI only as source, so it is compiled once (C++20 for torch 2.14's
 # headers) and the wheel is kept in a cache outside the repo, keyed by the Python and torch
-# versions: later fresh clones install it in seconds.
+# versions: later fresh clones install it in seconds. Where nvcc and a CUDA build of torch are
+# present, mmcv is compiled with its CUDA ops (FORCE_CUDA=1); without nvcc its ops are CPU-only
+# (a GPU user can install one of MMCV's own CUDA wheels instead, README).
 #
 # Environment:
 #   FASTSSD_CACHE   wheel cache folder. Defaults to ~/.cache/mmdet_fastssd.
@@ -67,17 +69,25 @@ if mmcv_ok; then
   log "mmcv $MMCV_VER with ops already imports"
 else
   key="$("$VPY" -c 'import sys, torch; print(f"py{sys.version_info[0]}{sys.version_info[1]}-torch{torch.__version__}")')"
+  # A GPU machine (nvcc and a CUDA build of torch): mmcv's ops with their
+  # CUDA kernels (FORCE_CUDA=1), cached apart from the CPU-only build.
+  force_cuda=0
+  if command -v nvcc >/dev/null 2>&1 && \
+      "$VPY" -c 'import sys, torch; sys.exit(torch.version.cuda is None)'; then
+    force_cuda=1
+    key="$key-cudaops"
+  fi
   wheel_dir="$CACHE/wheels/$key"
   wheel="$(ls "$wheel_dir"/mmcv-"$MMCV_VER"-*.whl 2>/dev/null | head -n 1 || true)"
   if [ -z "$wheel" ]; then
-    log "compiling mmcv $MMCV_VER with ops for $key (about 7 minutes on 2 cores)"
+    log "compiling mmcv $MMCV_VER with ops for $key (FORCE_CUDA=$force_cuda; about 7 minutes on 2 cores without CUDA)"
     tmp="$(mktemp -d)"
     trap 'rm -rf "$tmp"' EXIT
     "${PIP[@]}" download -q --no-deps --no-binary :all: --no-cache-dir -d "$tmp" "mmcv==$MMCV_VER"
     tar -xzf "$tmp"/mmcv-"$MMCV_VER".tar.gz -C "$tmp"
     src="$tmp/mmcv-$MMCV_VER"
     sed -i -e 's/-std=c++14/-std=c++20/g' -e 's/-std=c++17/-std=c++20/g' "$src/setup.py"
-    (cd "$src" && MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-2}" \
+    (cd "$src" && MMCV_WITH_OPS=1 FORCE_CUDA="$force_cuda" MAX_JOBS="${MAX_JOBS:-2}" \
       "${PIP[@]}" wheel -q --no-deps --no-build-isolation --no-cache-dir -w "$tmp/dist" .)
     mkdir -p "$wheel_dir"
     built="$(ls "$tmp"/dist/mmcv-*.whl)"

@@ -25,6 +25,7 @@ from typing import Any, List, Optional
 import numpy as np
 import torch
 
+import mmdet_fastssd.runtime  # noqa: F401  (allow-list: training files)
 from mmdet_fastssd.utils import exit_on_user_errors
 from mmdet_fastssd.utils.checkpoint_safety import load_local_checkpoint
 

@@ -5,14 +5,13 @@ folder outside the repository (the installed package's configs) and trains
 (``tests/test_wheel.py`` trains it from a wheel in a fresh environment).
 """
 import ast
+import json
 import os.path as osp
 import re
 
+from installed_layout import installed_env, run_json
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
 from tiny_voc import write_voc2007
-
-from mmdet.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SECTION = '## Use the components in your config'
@@ -59,25 +58,42 @@ def write_readme_data(folder: str) -> str:
                          test_ids=('p4', 'p5'))
 
 
-def test_readme_config_resolves_outside_the_repository(tmp_path,
-                                                       monkeypatch):
-    (tmp_path / 'my_config.py').write_text(readme_config())
-    monkeypatch.chdir(tmp_path)
-    cfg = Config.fromfile('my_config.py')
+CHECK = '''
+import json
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmdet.registry import MODELS
+cfg = Config.fromfile('my_config.py')
+init_default_scope('mmdet')
+print(json.dumps(dict(
+    built_classes=MODELS.build(cfg.model).bbox_head.num_classes,
+    model=cfg.model.to_dict(), train_pipeline=cfg.to_dict()['train_pipeline'],
+    param_scheduler=cfg.to_dict()['param_scheduler'],
+    datasets={k: cfg[k].dataset.to_dict() for k in (
+        'train_dataloader', 'val_dataloader', 'test_dataloader')})))
+'''
+
+
+def test_readme_config_resolves_outside_the_repository(tmp_path):
+    """In a folder of its own, with the plugin laid out as installed."""
+    user = tmp_path / 'my_project'
+    user.mkdir()
+    (user / 'my_config.py').write_text(readme_config())
+    got = run_json(CHECK, str(user), installed_env(str(tmp_path)))
     photo = Config.fromfile(osp.join(ROOT, 'configs',
-                                     'fastssd_custom_voc.py'))
+                                     'fastssd_custom_voc.py')).to_dict()
     consts = readme_constants()
-    classes = tuple(consts['classes'])
-    assert cfg.model.bbox_head.num_classes == len(classes)
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        ds = cfg[key].dataset
-        assert ds.data_root == consts['data_root']
-        assert tuple(ds.metainfo.classes) == classes
-        assert ds.ann_file == photo[key].dataset.ann_file
-    # the rest is the photo config's: model, schedule, pipeline
-    assert cfg.model.backbone == photo.model.backbone
-    assert osp.isfile(cfg.model.backbone.init_cfg.checkpoint)
-    assert cfg.param_scheduler == photo.param_scheduler
-    assert cfg.train_pipeline == photo.train_pipeline
-    init_default_scope('mmdet')
-    assert MODELS.build(cfg.model).bbox_head.num_classes == len(classes)
+    classes = list(consts['classes'])
+    assert got['built_classes'] == got['model']['bbox_head'][
+        'num_classes'] == len(classes)
+    for key, ds in got['datasets'].items():
+        assert ds['data_root'] == consts['data_root']
+        assert list(ds['metainfo']['classes']) == classes
+        assert ds['ann_file'] == photo[key]['dataset']['ann_file']
+    # the rest is the photo config's: backbone and its start, schedule
+    backbone = got['model']['backbone']
+    assert osp.realpath(backbone['init_cfg'].pop('checkpoint')) == \
+        osp.realpath(photo['model']['backbone']['init_cfg'].pop('checkpoint'))
+    assert json.loads(json.dumps(photo['model']['backbone'])) == backbone
+    for key in ('train_pipeline', 'param_scheduler'):
+        assert json.loads(json.dumps(photo[key])) == got[key]

@@ -91,11 +91,11 @@ def save_weights_checkpoint(path: str, seed: int = 0) -> str:
     return path
 
 
-def publish(in_file: str, out_stem: str) -> str:
+def publish(in_file: str, out_stem: str, *options: str) -> str:
     """Run ``tools/model_converters/publish_model.py``; the printed path."""
     proc = subprocess.run(
         [sys.executable, 'tools/model_converters/publish_model.py', in_file,
-         out_stem], cwd=ROOT, text=True, stdout=subprocess.PIPE,
+         out_stem, *options], cwd=ROOT, text=True, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT)
     assert proc.returncode == 0, proc.stdout[-3000:]
     return proc.stdout.strip().splitlines()[-1]

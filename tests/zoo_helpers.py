@@ -21,7 +21,9 @@ from mmengine.registry import init_default_scope
 
 from mmdet.registry import MODELS
 
-import mmdet_fastssd  # noqa: F401  (registers the plugin)
+# registers the plugin; checkpoints written as the tools write them (the
+# runtime switch on: buffers pickled without functions)
+import mmdet_fastssd.runtime  # noqa: F401
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHAPES_CFG = osp.join(ROOT, 'configs', 'fastssd_shapes.py')

@@ -50,14 +50,16 @@ assert ckpt.startswith(pkg) and osp.isfile(ckpt), ckpt
 
 from mmdet.apis import DetInferencer
 shapes = osp.join(here, 'shapes')
-generate_shapes_voc(shapes, num_train=1, num_test=1, seed=3)
-image = sorted(glob.glob(osp.join(shapes, '**', '*.jpg'), recursive=True))[0]
+generate_shapes_voc(shapes, num_train=4, num_test=4, img_size=112, seed=3,
+                    workers=1)
+images = sorted(glob.glob(osp.join(shapes, '**', '*.jpg'), recursive=True))
 inferencer = DetInferencer(
     model=osp.join(pkg, '.mim', 'configs', 'fastssd_shapes.py'),
-    weights=ckpt, device='cpu')
-pred = inferencer(image, return_datasamples=True)['predictions'][0]
+    weights=ckpt, device='cpu', show_progress=False)
+preds = inferencer(images, return_datasamples=True)['predictions']
 print(json.dumps(dict(iters=runner.iter, file=mmdet_fastssd.__file__,
-                      best_score=float(pred.pred_instances.scores.max()))))
+                      best_scores=[float(p.pred_instances.scores.max())
+                                   for p in preds])))
 '''
 
 
@@ -114,4 +116,6 @@ def test_wheel_installs_and_a_user_config_trains_and_infers(tmp_path):
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result['iters'] == 2
     assert result['file'].startswith(str(tmp_path / 'venv'))
-    assert result['best_score'] > 0.5  # the shipped detector finds a shape
+    # the shipped detector is sure of a shape in most of 8 new images
+    scores = result['best_scores']
+    assert len(scores) == 8 and sum(s > 0.5 for s in scores) >= 4, scores

@@ -98,6 +98,21 @@ def test_pure_python_configs_resolve_as_the_text_configs(tmp_path):
     assert same == {name: True for name in NAMES}
 
 
+def test_text_config_outside_the_repository_inherits_by_path(tmp_path):
+    """With an editable install (where read_base() cannot see the package's
+    files) a text config names the clone's config by its path."""
+    from mmengine.config import Config
+    photo = osp.join(ROOT, 'configs', 'fastssd_custom_voc.py')
+    mine = tmp_path / 'mine.py'
+    mine.write_text(f'_base_ = [{photo!r}]\n'
+                    'model = dict(bbox_head=dict(num_classes=3))\n')
+    cfg = Config.fromfile(str(mine))
+    want = Config.fromfile(photo)
+    assert cfg.model.bbox_head.num_classes == 3
+    cfg.model.bbox_head.num_classes = want.model.bbox_head.num_classes
+    assert cfg.to_dict() == want.to_dict()
+
+
 @pytest.mark.e2e
 def test_user_configs_inheriting_the_plugin_train(tmp_path):
     """fastssd_voc (ImageNet start left out: no internet), fastssd_shapes and

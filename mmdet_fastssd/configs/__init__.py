@@ -16,4 +16,10 @@ folder, inherits it::
 
 :mod:`mmdet_fastssd.configs.runtime` turns on the plugin's MMEngine fixes
 (:mod:`mmdet_fastssd.runtime`) from such a config.
+
+MMEngine 0.10.7 looks for these files next to the package's metadata
+(``mmengine.utils.get_installed_path``): a regular install (``pip install
+.``, a wheel) works; an editable one (``pip install -e .``) keeps its
+metadata apart from the checkout, so there a text config names the clone's
+config by path: ``_base_ = ['/path/to/clone/configs/fastssd_shapes.py']``.
 """

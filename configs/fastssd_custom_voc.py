@@ -16,10 +16,13 @@
 # anchors (grids 4/2/1; the demo's extra 7x7 grid is for its many small
 # shapes, and raccoons fill much of a photo), which trains on a CPU. No
 # ImageNet weights exist offline, so its backbone starts from the demo's
-# trained detector (`make demo` writes it), as
-# configs/largest_object_shapes_transfer.py does; a missing checkpoint stops
-# training naming the path. Other starts:
+# trained detector: its published weights ship in the repository's weights/
+# (and in the installed package's .mim/weights), so no `make demo` is needed;
+# configs/largest_object_shapes_transfer.py starts from them too. Other
+# starts:
 # - from scratch: --cfg-options model.backbone.init_cfg=None
+# - from your own `make demo`: --cfg-options
+#   model.backbone.init_cfg.checkpoint=work_dirs/fastssd_shapes/epoch_8.pth
 # - with internet, the lecture's ImageNet ResNet-34 at 224 px (better
 #   features, several times the compute per image):
 #   _base_ = ['./fastssd_voc.py'], img_scale = (224, 224), and no
@@ -30,8 +33,11 @@ data_root = 'data/raccoon/'
 classes = ('raccoon', )
 metainfo = dict(classes=classes)
 img_scale = (112, 112)
-# the last checkpoint of configs/fastssd_shapes.py
-detector_checkpoint = 'work_dirs/fastssd_shapes/epoch_8.pth'
+# configs/fastssd_shapes.py's detector after its 8 epochs, as published by
+# tools/model_converters/publish_model.py --fp16 (configs/metafile.yml);
+# found next to this file's folder, in a clone and when installed
+detector_checkpoint = ('{{ fileDirname }}/../weights/'
+                       'fastssd_shapes_8e-99039ebc.pth')
 max_epochs = 40
 lr = 4e-3
 

@@ -1,14 +1,17 @@
 # The largest-object localizer on shapes with its backbone started from the
 # trained shapes detector, the offline counterpart of the lecture's ImageNet
-# weights: run `make demo` (or train configs/fastssd_shapes.py into
-# work_dirs/fastssd_shapes) first. Both models share the narrow ResNet-18
+# weights: its published weights, shipped in weights/ (no `make demo`
+# needed; your own: --cfg-options model.backbone.init_cfg.checkpoint=
+# work_dirs/fastssd_shapes/epoch_8.pth). Both models share the narrow ResNet-18
 # (base 32, 3 stages), so the detector's `backbone.*` weights load as they
 # are; the lecture's head starts from scratch. A missing checkpoint stops
 # training with "... can not be found", naming the path.
 _base_ = ['./largest_object_shapes.py']
 
-# the last checkpoint of configs/fastssd_shapes.py (8 epochs)
-detector_checkpoint = 'work_dirs/fastssd_shapes/epoch_8.pth'
+# configs/fastssd_shapes.py's detector after its 8 epochs, published
+# (configs/metafile.yml); found in a clone and when installed
+detector_checkpoint = ('{{ fileDirname }}/../weights/'
+                       'fastssd_shapes_8e-99039ebc.pth')
 model = dict(
     backbone=dict(
         init_cfg=dict(

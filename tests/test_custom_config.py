@@ -36,11 +36,13 @@ def test_resolves_to_the_raccoon_folder_and_the_shapes_model():
     assert not cfg.model.bbox_head.stem_grid
     assert tuple(cfg.model.bbox_head.anchor_generator.grid_sizes) == (4, 2, 1)
     assert shapes.model.bbox_head.stem_grid
-    # the shapes detector's backbone, started from its last checkpoint
+    # the shapes detector's backbone, started from its shipped weights
+    checkpoint = cfg.model.backbone.init_cfg.checkpoint
     assert cfg.model.backbone == dict(shapes.model.backbone, init_cfg=dict(
-        type='Pretrained', prefix='backbone.',
-        checkpoint='work_dirs/fastssd_shapes/epoch_'
-        f'{shapes.train_cfg.max_epochs}.pth'))
+        type='Pretrained', prefix='backbone.', checkpoint=checkpoint))
+    assert osp.dirname(osp.realpath(checkpoint)) == osp.join(ROOT, 'weights')
+    assert osp.basename(checkpoint).startswith(
+        f'fastssd_shapes_{shapes.train_cfg.max_epochs}e-')
     flips = [t for t in cfg.train_pipeline if t.type == 'RandomFlip']
     assert [f.direction for f in flips] == ['horizontal']  # photos
     assert cfg.param_scheduler[0].end == cfg.train_cfg.max_epochs
@@ -95,6 +97,20 @@ def test_backbone_starts_from_the_detector_checkpoint(tmp_path):
     head = next(k for k in state if k.startswith('bbox_head.') and
                 k.endswith('weight'))
     assert not torch.equal(mine[head], state[head])  # the head is new
+
+
+def test_backbone_starts_from_the_shipped_weights_without_make_demo():
+    cfg = Config.fromfile(CUSTOM)
+    shipped = torch.load(cfg.model.backbone.init_cfg.checkpoint,
+                         map_location='cpu', weights_only=True)['state_dict']
+    init_default_scope('mmdet')
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    mine = model.state_dict()
+    backbone = [k for k in shipped if k.startswith('backbone.')]
+    assert len(backbone) > 50
+    for key in backbone:
+        assert torch.equal(mine[key], shipped[key].to(mine[key].dtype)), key
 
 
 def test_trains_and_evaluates_on_a_generated_folder(tmp_path):

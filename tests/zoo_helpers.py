@@ -21,7 +21,9 @@ from mmengine.registry import init_default_scope
 
 from mmdet.registry import MODELS
 
-import mmdet_fastssd  # noqa: F401  (registers the plugin)
+# registers the plugin; checkpoints written as the tools write them (the
+# runtime switch on: buffers pickled without functions)
+import mmdet_fastssd.runtime  # noqa: F401
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHAPES_CFG = osp.join(ROOT, 'configs', 'fastssd_shapes.py')
@@ -91,11 +93,11 @@ def save_weights_checkpoint(path: str, seed: int = 0) -> str:
     return path
 
 
-def publish(in_file: str, out_stem: str) -> str:
+def publish(in_file: str, out_stem: str, *options: str) -> str:
     """Run ``tools/model_converters/publish_model.py``; the printed path."""
     proc = subprocess.run(
         [sys.executable, 'tools/model_converters/publish_model.py', in_file,
-         out_stem], cwd=ROOT, text=True, stdout=subprocess.PIPE,
+         out_stem, *options], cwd=ROOT, text=True, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT)
     assert proc.returncode == 0, proc.stdout[-3000:]
     return proc.stdout.strip().splitlines()[-1]

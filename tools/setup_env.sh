@@ -7,11 +7,14 @@
 # --no-deps (setup.cfg states only version ranges; the pins here are the versions tested).
 # mmcv 2.1.0 exists on PyPI only as source, so it is compiled once (C++20 for torch 2.14's
 # headers) and the wheel is kept in a cache outside the repo, keyed by the Python and torch
-# versions: later fresh clones install it in seconds.
+# versions: later fresh clones install it in seconds. On a GPU machine (nvcc, a CUDA build of
+# torch and a visible GPU) or with FORCE_CUDA=1, mmcv is compiled with its CUDA ops; otherwise
+# its ops are CPU-only (a GPU user can install one of MMCV's own CUDA wheels instead, README).
 #
 # Environment:
 #   FASTSSD_CACHE   wheel cache folder. Defaults to ~/.cache/mmdet_fastssd.
 #   PYTHON          interpreter that creates the venv. Defaults to python3.11, else python3.
+#   FORCE_CUDA      1: compile mmcv's CUDA ops, 0: CPU-only ops. Defaults to auto (on a GPU machine).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,6 +52,9 @@ assert torch.__version__.split('+')[0] == t, torch.__version__
 assert (mmcv.__version__, mmengine.__version__, mmdet.__version__) == (c, e, d)
 assert version('ruff') == r, version('ruff')
 assert os.path.realpath(os.path.dirname(mmdet_fastssd.__file__)).startswith(os.path.realpath(root))
+if os.environ.get('FORCE_CUDA', 'auto') == '1' or (os.environ.get('FORCE_CUDA', 'auto') == 'auto'
+        and __import__('shutil').which('nvcc') and torch.cuda.is_available()):
+    assert mmcv.ops.get_compiling_cuda_version() != 'not available'  # mmcv's CUDA ops
 PY
   log "environment is up to date ($VENV)"
   exit 0
@@ -59,25 +65,47 @@ log "installing torch==$TORCH_VER torchvision==$TV_VER"
 # mmcv's setup.py imports pkg_resources (gone from setuptools >= 81); torch wants >= 77.
 "${PIP[@]}" install -q "setuptools==80.9.0" wheel ninja "mmengine==$MMENGINE_VER" pytest "ruff==$RUFF_VER"
 
-mmcv_ok() {
-  "$VPY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VER'" 2>/dev/null
+# FORCE_CUDA: 1 compiles mmcv's CUDA ops, 0 not; by default (auto) on a GPU machine, i.e. with
+# nvcc, a CUDA build of torch and a visible GPU (nvcc alone, on a CPU machine, is not enough).
+cuda_ops() {
+  case "${FORCE_CUDA:-auto}" in
+    1) return 0 ;;
+    auto) command -v nvcc >/dev/null 2>&1 && \
+      "$VPY" -c 'import sys, torch; sys.exit(not (torch.version.cuda and torch.cuda.is_available()))' 2>/dev/null ;;
+    *) return 1 ;;
+  esac
+}
+
+mmcv_ok() {  # with its CUDA ops where cuda_ops says so
+  "$VPY" - "$MMCV_VER" "$(cuda_ops && echo 1 || echo 0)" <<'PY' 2>/dev/null
+import sys, mmcv, mmcv.ops
+assert mmcv.__version__ == sys.argv[1]
+if sys.argv[2] == '1':
+    assert mmcv.ops.get_compiling_cuda_version() != 'not available'
+PY
 }
 
 if mmcv_ok; then
   log "mmcv $MMCV_VER with ops already imports"
 else
   key="$("$VPY" -c 'import sys, torch; print(f"py{sys.version_info[0]}{sys.version_info[1]}-torch{torch.__version__}")')"
+  # A GPU machine: mmcv's ops with their CUDA kernels, cached apart from the CPU-only build.
+  force_cuda=0
+  if cuda_ops; then
+    force_cuda=1
+    key="$key-cudaops"
+  fi
   wheel_dir="$CACHE/wheels/$key"
   wheel="$(ls "$wheel_dir"/mmcv-"$MMCV_VER"-*.whl 2>/dev/null | head -n 1 || true)"
   if [ -z "$wheel" ]; then
-    log "compiling mmcv $MMCV_VER with ops for $key (about 7 minutes on 2 cores)"
+    log "compiling mmcv $MMCV_VER with ops for $key (FORCE_CUDA=$force_cuda; about 7 minutes on 2 cores without CUDA)"
     tmp="$(mktemp -d)"
     trap 'rm -rf "$tmp"' EXIT
     "${PIP[@]}" download -q --no-deps --no-binary :all: --no-cache-dir -d "$tmp" "mmcv==$MMCV_VER"
     tar -xzf "$tmp"/mmcv-"$MMCV_VER".tar.gz -C "$tmp"
     src="$tmp/mmcv-$MMCV_VER"
     sed -i -e 's/-std=c++14/-std=c++20/g' -e 's/-std=c++17/-std=c++20/g' "$src/setup.py"
-    (cd "$src" && MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-2}" \
+    (cd "$src" && MMCV_WITH_OPS=1 FORCE_CUDA="$force_cuda" MAX_JOBS="${MAX_JOBS:-2}" \
       "${PIP[@]}" wheel -q --no-deps --no-build-isolation --no-cache-dir -w "$tmp/dist" .)
     mkdir -p "$wheel_dir"
     built="$(ls "$tmp"/dist/mmcv-*.whl)"

@@ -8,6 +8,9 @@ Example::
 
     args = parse_args(train_parser(), ['configs/fastssd_shapes.py'])
     build_runner(build_cfg(args)).train()
+
+Importing this module turns on :mod:`mmdet_fastssd.runtime` (the plugin's
+MMEngine fixes): every tool that uses it runs with them.
 """
 import argparse
 import os
@@ -18,6 +21,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from .. import runtime  # noqa: F401  (the tools run with the fixes on)
 from ..utils.resume import find_resumable_checkpoint
 
 __all__ = [

@@ -6,7 +6,8 @@ the final name. :class:`AtomicLocalBackend` writes a temporary file in the
 same folder, flushes it to disk and renames it over the target with
 ``os.replace`` (atomic on POSIX and Windows): a reader sees the old file or
 the complete new one, never a part. Registered as MMEngine's ``local``
-backend (``force=True``) when the plugin is imported, so checkpoints saved by
+backend (``force=True``) by :mod:`mmdet_fastssd.runtime` (the plugin's MMEngine
+switch, on in the project's tools), so checkpoints saved by
 ``CheckpointHook`` and ``Runner.save_checkpoint`` are atomic.
 """
 import os

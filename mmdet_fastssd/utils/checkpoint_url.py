@@ -2,8 +2,9 @@
 
 MMEngine's own ``http(s)://`` loader downloads without checking anything and
 loads through ``torch.hub``'s loader. This one replaces it (registered with
-``CheckpointLoader.register_scheme(..., force=True)`` when the plugin is
-imported), so ``load_from='https://...'``,
+``CheckpointLoader.register_scheme(..., force=True)`` by
+:mod:`mmdet_fastssd.runtime`, on in the project's tools), so
+``load_from='https://...'``,
 ``tools/test.py CONFIG https://...``, ``init_detector(cfg, 'https://...')``
 and ``DetInferencer(weights='https://...')`` all:
 

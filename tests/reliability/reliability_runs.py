@@ -11,6 +11,9 @@ import os.path as osp
 import subprocess
 import sys
 
+# the tests read the runs' checkpoints in this process too: the runtime
+# switch (allow-list), as the tools and the configs below turn it on
+import mmdet_fastssd.runtime  # noqa: F401
 from mmdet_fastssd.datasets import generate_shapes_voc
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -21,8 +24,12 @@ BASE = osp.join(ROOT, 'configs', 'fastssd_shapes.py')
 TINY = """
 _base_ = {base!r}
 data_root = {data!r}
-custom_imports = dict(imports=['mmdet_fastssd', 'reliability_test_hooks'],
-                      allow_failed_imports=False)
+# the plugin's MMEngine fixes turned on from the config, as a user does for
+# MMDetection's own tools/train.py (the project's tools turn them on anyway)
+custom_imports = dict(
+    imports=['mmdet_fastssd', 'mmdet_fastssd.runtime',
+             'reliability_test_hooks'],
+    allow_failed_imports=False)
 model = dict(backbone=dict(base_channels=8),
              bbox_head=dict(in_channels=32, feat_channels=32))
 train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,

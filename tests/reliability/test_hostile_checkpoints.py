@@ -12,6 +12,7 @@ import pytest
 import torch
 from reliability_runs import run, tiny_setup, write_config
 
+import mmdet_fastssd.runtime  # noqa: F401  (the refusals: the switch on)
 from mmdet_fastssd.utils import UnsafeCheckpointError
 
 

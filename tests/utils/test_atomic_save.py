@@ -5,7 +5,7 @@ import torch
 from mmengine.fileio import get_file_backend
 from mmengine.runner.checkpoint import save_checkpoint
 
-import mmdet_fastssd  # noqa: F401  (makes the local backend atomic)
+import mmdet_fastssd.runtime  # noqa: F401  (atomic local backend)
 from mmdet_fastssd.utils import AtomicLocalBackend
 from mmdet_fastssd.utils.atomic_save import atomic_write_bytes
 

@@ -3,7 +3,7 @@ import torch.distributed as torch_dist
 from mmengine.dist import utils as dist_utils
 from mmengine.model import MMDistributedDataParallel
 
-import mmdet_fastssd  # noqa: F401  (patches the launcher on import)
+import mmdet_fastssd.runtime  # noqa: F401  (patches the launcher)
 
 
 def test_launcher_uses_gloo_and_no_cuda_without_a_gpu(monkeypatch):

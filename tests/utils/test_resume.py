@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-import mmdet_fastssd  # noqa: F401  (allow-list)
+import mmdet_fastssd.runtime  # noqa: F401  (allow-list)
 from mmdet_fastssd.utils import (
     UnsafeCheckpointError,
     find_resumable_checkpoint,

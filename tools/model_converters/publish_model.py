@@ -12,7 +12,7 @@ Example::
 
     python tools/model_converters/publish_model.py \
         work_dirs/fastssd_shapes/epoch_8.pth fastssd_shapes_8e
-    # -> fastssd_shapes_8e-<sha8>.pth
+    # -> fastssd_shapes_8e-<sha8>.pth; --fp16: half-precision weights
 """
 import argparse
 import hashlib
@@ -25,6 +25,7 @@ from typing import Any, List, Optional
 import numpy as np
 import torch
 
+import mmdet_fastssd.runtime  # noqa: F401  (allow-list: training files)
 from mmdet_fastssd.utils import exit_on_user_errors
 from mmdet_fastssd.utils.checkpoint_safety import load_local_checkpoint
 
@@ -67,8 +68,18 @@ def plain_meta(value: Any, path: str = 'meta',
     return str(value)
 
 
-def published(checkpoint: dict, source: str) -> dict:
+def published(checkpoint: dict, source: str, fp16: bool = False) -> dict:
     """``{'meta': plain meta, 'state_dict': tensors}`` of a checkpoint.
+
+    Args:
+        checkpoint (dict): a loaded MMEngine checkpoint.
+        source (str): its file, for messages.
+        fp16 (bool): store floating-point tensors in half precision (half
+            the size; loading casts them back to the model's dtype).
+            Defaults to False.
+
+    Returns:
+        dict: the published checkpoint.
 
     Raises:
         SystemExit: when ``checkpoint`` has no ``state_dict``.
@@ -82,15 +93,19 @@ def published(checkpoint: dict, source: str) -> dict:
         print(f'publish_model: stored as text: {", ".join(converted)}')
     state_dict = {str(k): v.detach().cpu().clone()
                   for k, v in checkpoint['state_dict'].items()}
+    if fp16:
+        state_dict = {k: v.half() if v.is_floating_point() else v
+                      for k, v in state_dict.items()}
     return dict(meta=meta, state_dict=state_dict)
 
 
-def publish(in_file: str, out_file: str) -> str:
+def publish(in_file: str, out_file: str, fp16: bool = False) -> str:
     """Write ``published(in_file)`` as ``<out_file>-<sha8>.pth``.
 
     Args:
         in_file (str): a checkpoint written by MMEngine (plugin imported).
         out_file (str): output name, with or without ``.pth``.
+        fp16 (bool): half-precision weights. Defaults to False.
 
     Returns:
         str: the written path.
@@ -100,7 +115,7 @@ def publish(in_file: str, out_file: str) -> str:
     # weights_only with the plugin's allow-list and its refusal messages
     checkpoint = load_local_checkpoint(in_file, map_location='cpu')
     buffer = io.BytesIO()  # a fixed archive name inside: same bytes each run
-    torch.save(published(checkpoint, in_file), buffer)
+    torch.save(published(checkpoint, in_file, fp16), buffer)
     data = buffer.getvalue()
     sha = hashlib.sha256(data).hexdigest()
     stem = out_file[:-4] if out_file.endswith('.pth') else out_file
@@ -120,9 +135,11 @@ def main(argv: Optional[List[str]] = None) -> None:
         description='Keep a checkpoint\'s weights and meta, name it by hash')
     parser.add_argument('in_file', help='input checkpoint filename')
     parser.add_argument('out_file', help='output name (-<sha8>.pth added)')
+    parser.add_argument('--fp16', action='store_true',
+                        help='store floating-point weights in half precision')
     args = parser.parse_args(argv)
     with exit_on_user_errors():  # a refused checkpoint: message only
-        print(publish(args.in_file, args.out_file))
+        print(publish(args.in_file, args.out_file, args.fp16))
 
 
 if __name__ == '__main__':

@@ -48,7 +48,8 @@ def test_train_options_reach_the_config(tmp_path):
     assert os.environ['LOCAL_RANK'] == '0'
 
 
-def test_train_defaults_and_auto_resume():
+def test_train_defaults_and_auto_resume(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no work_dirs/ of earlier runs
     cfg = build_cfg(parse_args(train_parser(), [SHAPES, '--resume']))
     assert cfg.work_dir == osp.join('./work_dirs', 'fastssd_shapes')
     assert cfg.resume is True and cfg.load_from is None

@@ -12,7 +12,9 @@ later values win), :func:`plot_run` draws three panels:
 2. the learning rate against the iteration;
 3. per epoch: the mean training loss and the held-out metrics on one plot
    (two y axes), so over-fitting (loss still falling, mAP falling) and
-   under-training (both still improving) can be told apart at a glance.
+   under-training (both still improving) can be told apart at a glance;
+   an iteration-based run (no ``epoch`` in its entries) is drawn against
+   the iteration.
 """
 import glob
 import json
@@ -52,6 +54,13 @@ class TrainingRun:
         keys = {k for e in self.val.values() for k in e
                 if k not in NOT_CURVES}
         return sorted(keys)
+
+    @property
+    def unit(self) -> str:
+        """``'epoch'``, or ``'iter'`` for iteration-based runs (whose
+        validation steps are iterations)."""
+        by_epoch = any('epoch' in e for e in self.train.values())
+        return 'epoch' if by_epoch or not self.train else 'iter'
 
     def epoch_mean_loss(self) -> Dict[int, float]:
         """Mean logged ``loss`` of each epoch (epochs counted from 1)."""
@@ -141,11 +150,16 @@ def _plot_lr(ax, run: TrainingRun) -> None:
 
 
 def _plot_epochs(ax, run: TrainingRun) -> None:
-    """Panel 3: mean training loss and held-out metrics per epoch."""
-    mean_loss = run.epoch_mean_loss()
-    ax.plot(list(mean_loss), list(mean_loss.values()), 'o-',
-            color='tab:blue', label='training loss (epoch mean)')
-    ax.set_xlabel('epoch')
+    """Panel 3: mean training loss and held-out metrics per epoch (per
+    logged iteration for iteration-based runs)."""
+    if run.unit == 'epoch':
+        loss, label = run.epoch_mean_loss(), 'training loss (epoch mean)'
+    else:
+        loss = {i: e['loss'] for i, e in sorted(run.train.items())}
+        label = 'training loss'
+    ax.plot(list(loss), list(loss.values()), 'o-' if len(loss) < 60 else '-',
+            color='tab:blue', label=label)
+    ax.set_xlabel('epoch' if run.unit == 'epoch' else 'iteration')
     ax.set_ylabel('training loss', color='tab:blue')
     ax.grid(alpha=0.3)
     names = [n for n in run.metric_names()
@@ -163,7 +177,7 @@ def _plot_epochs(ax, run: TrainingRun) -> None:
         right.plot(xs, ys, 's-', color=colour, label=f'held-out {name}')
         if ys:
             best = max(range(len(ys)), key=ys.__getitem__)
-            right.annotate(f'best {ys[best]:.3f} (epoch {xs[best]})',
+            right.annotate(f'best {ys[best]:.3f} ({run.unit} {xs[best]})',
                            (xs[best], ys[best]), fontsize=8,
                            textcoords='offset points', xytext=(0, 6),
                            ha='center')

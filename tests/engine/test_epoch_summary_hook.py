@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
+from mmengine.runner import IterBasedTrainLoop
 
 from mmdet_fastssd.engine.hooks import EpochSummaryHook
 from mmdet_fastssd.engine.hooks.epoch_summary_hook import (
@@ -35,8 +36,8 @@ class FakeRunner(SimpleNamespace):
         loop = SimpleNamespace(max_epochs=max_epochs, val_begin=1,
                                val_interval=val_interval)
         super().__init__(train_loop=loop, val_loop=object(), epoch=0,
-                         max_epochs=max_epochs, train_dataloader=[0] * 3,
-                         lines=[])
+                         iter=0, max_epochs=max_epochs,
+                         train_dataloader=[0] * 3, lines=[])
         self.logger = SimpleNamespace(info=self.lines.append)
 
 
@@ -80,3 +81,38 @@ def test_no_bar_when_output_is_not_a_terminal(monkeypatch):
     hook = EpochSummaryHook(progress_bar=True)
     hook.before_train(runner)
     assert hook._bar is not None
+
+
+def iteration_runner(max_iters=6, val_interval=3):
+    """A runner whose loop is MMEngine's IterBasedTrainLoop."""
+    loop = IterBasedTrainLoop.__new__(IterBasedTrainLoop)
+    loop._max_iters, loop.val_interval, loop.val_begin = (
+        max_iters, val_interval, 1)
+    runner = FakeRunner()
+    runner.train_loop, runner.max_iters = loop, max_iters
+    return runner
+
+
+def test_iteration_loops_get_a_line_per_validation_interval():
+    runner, hook = iteration_runner(), EpochSummaryHook(progress_bar=False)
+    hook.before_train(runner)
+    hook.before_train_epoch(runner)
+    for it, (loss, metrics) in enumerate([(3.0, None), (1.0, None),
+                                          (2.0, {'pascal_voc/mAP': 0.5}),
+                                          (1.0, None), (1.0, None),
+                                          (0.5, {'pascal_voc/mAP': 0.25})]):
+        runner.iter = it
+        hook.after_train_iter(runner, it, None, dict(loss=loss))
+        runner.iter = it + 1  # the loop counts the iteration, validates
+        if metrics is not None:
+            hook.after_val_epoch(runner, metrics)
+    assert len(runner.lines) == 2
+    assert runner.lines[0].startswith('iter 3/6: loss 2.000, '
+                                      'pascal_voc/mAP 0.5000 (best 0.5000, '
+                                      'iter 3), ')
+    assert runner.lines[1].startswith('iter 6/6: loss 0.833, '
+                                      'pascal_voc/mAP 0.2500 (best 0.5000, '
+                                      'iter 3), ')
+    assert runner.lines[1].endswith(', ETA 0s')
+    hook.after_train_epoch(runner)  # the loop's one epoch: no more lines
+    assert len(runner.lines) == 2

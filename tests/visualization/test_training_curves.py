@@ -86,3 +86,17 @@ def test_nothing_to_draw_is_named(tmp_path):
     write_run(str(tmp_path), 'r', [{'pascal_voc/mAP': 0.1, 'step': 1}])
     with pytest.raises(SystemExit, match='no training entries'):
         plot_curves_main([str(tmp_path)])
+
+
+def test_iteration_based_runs_are_drawn_against_the_iteration(tmp_path,
+                                                              capsys):
+    entries = [dict(lr=1e-3, loss=2.0 - i / 10, loss_cls=1.0, iter=i,
+                    step=i) for i in (50, 100, 150, 200)]
+    entries.insert(2, {'pascal_voc/mAP': 0.3, 'step': 100})
+    entries.append({'pascal_voc/mAP': 0.2, 'step': 200})
+    write_run(str(tmp_path), 'r', entries)
+    run = read_run(str(tmp_path))
+    assert run.unit == 'iter' and run.epoch_mean_loss() == {}
+    plot_curves_main([str(tmp_path)])
+    assert 'best pascal_voc/mAP 0.3000 at iter 100' in capsys.readouterr().out
+    assert cv2.imread(str(tmp_path / 'curves.png')) is not None

@@ -45,7 +45,8 @@ def main(argv: Optional[List[str]] = None) -> str:
         scores = {s: e[name] for s, e in run.val.items() if name in e}
         if scores:
             step = max(scores, key=scores.get)
-            best = f'; best {name} {scores[step]:.4f} at epoch {step}'
+            best = (f'; best {name} {scores[step]:.4f} at {run.unit} '
+                    f'{step}')
     print(f'plot_curves: {len(run.train)} training and {len(run.val)} '
           f'validation entries{best}; wrote {out}')
     return out

@@ -16,11 +16,12 @@ nothing more than the summary lines.
 import sys
 import time
 from collections import defaultdict
-from typing import Dict, List, Optional, TextIO
+from typing import Dict, List, Optional, TextIO, Tuple
 
 import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
+from mmengine.runner import IterBasedTrainLoop
 
 from mmdet.registry import HOOKS
 
@@ -80,9 +81,11 @@ class ProgressLine:
 class EpochSummaryHook(Hook):
     """Log a one-line summary per epoch; draw a bar on a terminal.
 
-    Epoch-based training loops only (an iteration-based loop gets nothing
-    from this hook). The mean loss is over every iteration of the epoch
-    (``LoggerHook`` logs a window every ``interval`` iterations).
+    An epoch-based loop gets a line per epoch; an iteration-based loop
+    (``IterBasedTrainLoop``) a line per ``val_interval`` iterations, named
+    by the iteration (``iter 300/800: ...``). The mean loss is over every
+    iteration of the round (``LoggerHook`` logs a window every
+    ``interval`` iterations); the ETA comes from the last three rounds.
 
     Args:
         progress_bar (bool, optional): draw the bar; None draws it when
@@ -101,66 +104,90 @@ class EpochSummaryHook(Hook):
         self._bar: Optional[ProgressLine] = None
         self._losses: Dict[str, List[float]] = defaultdict(list)
         self._pending: Optional[str] = None
-        self._epoch_start = self._train_end = 0.0
-        self._epoch_seconds: List[float] = []
+        self._by_iter = False
+        self._start = self._train_end = 0.0
+        self._first = self._done = 0  # round start and end, in loop units
+        self._seconds: List[float] = []
         self._best: Optional[tuple] = None
 
     def before_train(self, runner) -> None:
-        """Decide on the bar (main process, terminal, epoch-based loop)."""
+        """Find the loop's unit; decide on the bar (main process, tty)."""
+        self._by_iter = isinstance(runner.train_loop, IterBasedTrainLoop)
+        self._start, self._first = time.monotonic(), runner.iter
         bar = self.progress_bar
         if bar is None:
             bar = sys.stdout.isatty()
-        if bar and is_main_process() and self._by_epoch(runner):
+        if bar and is_main_process():
             self._bar = ProgressLine(sys.stdout)
 
-    @staticmethod
-    def _by_epoch(runner) -> bool:
-        """Whether the training loop counts epochs."""
-        return hasattr(runner.train_loop, 'max_epochs')
+    def _unit(self, runner) -> Tuple[str, int, int]:
+        """``('epoch', max_epochs, 1)`` or ``('iter', max_iters, round)``."""
+        if not self._by_iter:
+            return 'epoch', runner.max_epochs, 1
+        loop = runner.train_loop
+        return 'iter', loop.max_iters, max(min(loop.val_interval,
+                                               loop.max_iters), 1)
 
     def before_train_epoch(self, runner) -> None:
-        """Start the epoch's clock and loss sums."""
-        self._losses.clear()
-        self._epoch_start = time.monotonic()
+        """Start the epoch's clock and loss sums (epoch-based loops)."""
+        if not self._by_iter:
+            self._losses.clear()
+            self._start = time.monotonic()
 
     def after_train_iter(self, runner, batch_idx: int,
                          data_batch=None, outputs=None) -> None:
-        """Add the iteration's loss terms; redraw the bar."""
+        """Add the iteration's loss terms; redraw the bar; end a round of
+        an iteration-based loop."""
         for key, value in (outputs or {}).items():
             if key.startswith('loss'):
-                self._losses[key].append(float(torch.as_tensor(value).detach()))
+                self._losses[key].append(float(
+                    torch.as_tensor(value).detach()))
+        if not self._by_iter:
+            self._draw(runner, f'epoch {runner.epoch + 1}/'
+                       f'{runner.max_epochs}', batch_idx + 1,
+                       len(runner.train_dataloader))
+            return
+        _, total, size = self._unit(runner)
+        done = runner.iter + 1
+        end = min((self._first // size + 1) * size, total)
+        self._draw(runner, f'iter {done}/{total}', done - self._first,
+                   end - self._first)
+        if done % size == 0 or done == total:
+            self._end_round(runner, done)
+
+    def _draw(self, runner, label: str, done: int, total: int) -> None:
+        """Redraw the bar, if there is one."""
         if self._bar is not None:
-            self._bar.draw(
-                f'epoch {runner.epoch + 1}/{runner.max_epochs}',
-                batch_idx + 1, len(runner.train_dataloader),
-                time.monotonic() - self._epoch_start)
+            self._bar.draw(label, done, total, time.monotonic() - self._start)
 
     def after_train_epoch(self, runner) -> None:
+        """End the epoch's round (epoch-based loops)."""
+        if not self._by_iter:
+            self._end_round(runner, runner.epoch + 1)
+
+    def _end_round(self, runner, done: int) -> None:
         """Log the summary now, or after the validation that follows."""
-        if not self._by_epoch(runner):
-            return
         if self._bar is not None:
             self._bar.clear()
+        unit, total, _ = self._unit(runner)
         terms = {k: sum(v) / len(v) for k, v in self._losses.items() if v}
         loss = terms.pop('loss', None)
-        parts = [f'epoch {runner.epoch + 1}/{runner.max_epochs}:']
+        text = f'{unit} {done}/{total}:'
         if loss is not None:
             detail = ', '.join(f'{k} {v:.3f}' for k, v in terms.items())
-            parts.append(f'loss {loss:.3f}' + (f' ({detail})' if detail
-                                               else ''))
-        self._pending = ' '.join(parts)
+            text += f' loss {loss:.3f}' + (f' ({detail})' if detail else '')
+        self._pending, self._done = text, done
         self._train_end = time.monotonic()
-        if not self._will_validate(runner):
+        if not self._will_validate(runner, done, total):
             self._emit(runner, None)
 
     @staticmethod
-    def _will_validate(runner) -> bool:
-        """Whether the loop validates after this epoch (its own rule)."""
+    def _will_validate(runner, done: int, total: int) -> bool:
+        """Whether the loop validates now (its own rule, in its unit)."""
         loop = runner.train_loop
-        epoch = runner.epoch + 1
-        if runner.val_loop is None or epoch < getattr(loop, 'val_begin', 1):
+        if runner.val_loop is None or done < getattr(loop, 'val_begin', 1):
             return False
-        return epoch % loop.val_interval == 0 or epoch == loop.max_epochs
+        return done % loop.val_interval == 0 or done == total
 
     def after_val_epoch(self, runner,
                         metrics: Optional[Dict[str, float]] = None) -> None:
@@ -173,27 +200,27 @@ class EpochSummaryHook(Hook):
         name = self.metric or next(iter(metrics), None)
         if name is None or name not in metrics:
             return ''
-        value, epoch = float(metrics[name]), runner.epoch
+        value = float(metrics[name])
         if self._best is None or value > self._best[0]:
-            self._best = (value, epoch)
+            self._best = (value, self._done)
         return (f', {name} {value:.4f} (best {self._best[0]:.4f}, '
-                f'epoch {self._best[1]})')
+                f'{self._unit(runner)[0]} {self._best[1]})')
 
     def _emit(self, runner, metrics: Optional[Dict[str, float]]) -> None:
-        """Log the line: epoch time, ETA from the last three epochs."""
+        """Log the line: round time, ETA from the last three rounds."""
         now = time.monotonic()
-        seconds = now - self._epoch_start
-        self._epoch_seconds.append(seconds)
+        seconds = now - self._start
+        self._seconds.append(seconds)
         took = f'{seconds:.1f} s'
         if metrics is not None:
             took += f' (validation {now - self._train_end:.1f} s)'
-        recent = self._epoch_seconds[-3:]  # the first epoch fills caches
-        mean = sum(recent) / len(recent)
-        # the loop counts the epoch as done only after its validation
-        done = runner.epoch + 1 if metrics is None else runner.epoch
-        left = runner.max_epochs - done
+        recent = self._seconds[-3:]  # the first round fills caches
+        _, total, size = self._unit(runner)
+        left = -(-(total - self._done) // size)  # rounds still to run
         text = self._pending + (self._metric_text(runner, metrics)
                                 if metrics else '')
-        runner.logger.info(f'{text}, {took}, ETA '
-                           f'{format_duration(mean * left)}')
+        eta = sum(recent) / len(recent) * left
+        runner.logger.info(f'{text}, {took}, ETA {format_duration(eta)}')
         self._pending = None
+        self._losses.clear()
+        self._start, self._first = now, self._done

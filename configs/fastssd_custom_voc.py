@@ -37,7 +37,7 @@ img_scale = (112, 112)
 # tools/model_converters/publish_model.py --fp16 (configs/metafile.yml);
 # found next to this file's folder, in a clone and when installed
 detector_checkpoint = ('{{ fileDirname }}/../weights/'
-                       'fastssd_shapes_8e-99039ebc.pth')
+                       'fastssd_shapes_8e-93b505fe.pth')
 max_epochs = 40
 lr = 4e-3
 

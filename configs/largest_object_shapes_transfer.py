@@ -11,7 +11,7 @@ _base_ = ['./largest_object_shapes.py']
 # configs/fastssd_shapes.py's detector after its 8 epochs, published
 # (configs/metafile.yml); found in a clone and when installed
 detector_checkpoint = ('{{ fileDirname }}/../weights/'
-                       'fastssd_shapes_8e-99039ebc.pth')
+                       'fastssd_shapes_8e-93b505fe.pth')
 model = dict(
     backbone=dict(
         init_cfg=dict(

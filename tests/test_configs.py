@@ -64,13 +64,16 @@ def test_bce_config_only_swaps_the_loss():
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
 def test_schedule_follows_the_configs_lr_and_length(path):
-    """A child that sets ``lr`` or ``max_epochs`` must carry them into the
-    optimizer, the train loop and the LR schedule (config variables resolve
-    per file, so a stale base value would pass silently)."""
+    """A child that sets ``lr`` or ``max_epochs`` (``max_iters``) must carry
+    them into the optimizer, the train loop and the LR schedule (config
+    variables resolve per file, so a stale base value would pass
+    silently)."""
     cfg = Config.fromfile(path)
-    epochs = cfg.train_cfg.max_epochs
-    assert cfg.get('max_epochs', epochs) == epochs
-    assert max(s.end for s in cfg.param_scheduler) == epochs
+    # epochs, or iterations for an IterBasedTrainLoop (the photo recipe)
+    name = 'max_epochs' if 'max_epochs' in cfg.train_cfg else 'max_iters'
+    length = cfg.train_cfg[name]
+    assert cfg.get(name, length) == length
+    assert max(s.end for s in cfg.param_scheduler) == length
     lr = cfg.optim_wrapper.optimizer.lr
     assert cfg.get('lr', lr) == lr
     for sched in cfg.param_scheduler:

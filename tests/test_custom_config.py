@@ -32,9 +32,13 @@ def test_resolves_to_the_raccoon_folder_and_the_shapes_model():
     assert cfg.test_dataloader.dataset.ann_file == \
         'VOC2007/ImageSets/Main/test.txt'
     assert cfg.model.bbox_head.num_classes == 1
-    # the lecture's grids: the demo's 7x7 grid is for its small shapes
+    # 224 px: the 14x14 map, halved per head level; the five searched zooms
     assert not cfg.model.bbox_head.stem_grid
-    assert tuple(cfg.model.bbox_head.anchor_generator.grid_sizes) == (4, 2, 1)
+    assert cfg.img_scale == (224, 224)
+    assert tuple(cfg.model.bbox_head.anchor_generator.grid_sizes) == (
+        7, 4, 2, 1)
+    assert cfg.model.bbox_head.anchor_generator.zooms == (
+        0.5, 0.7, 1.0, 1.4, 2.0)
     assert shapes.model.bbox_head.stem_grid
     # the shapes detector's backbone, started from its shipped weights
     checkpoint = cfg.model.backbone.init_cfg.checkpoint
@@ -45,8 +49,42 @@ def test_resolves_to_the_raccoon_folder_and_the_shapes_model():
         f'fastssd_shapes_{shapes.train_cfg.max_epochs}e-')
     flips = [t for t in cfg.train_pipeline if t.type == 'RandomFlip']
     assert [f.direction for f in flips] == ['horizontal']  # photos
-    assert cfg.param_scheduler[0].end == cfg.train_cfg.max_epochs
+    assert cfg.train_dataloader.dataset.pipeline == cfg.train_pipeline
+    assert cfg.test_dataloader.dataset.pipeline == cfg.test_pipeline
+    for pipeline in (cfg.train_pipeline, cfg.test_pipeline):
+        resize = [t for t in pipeline if t.type == 'Resize']
+        assert [r.scale for r in resize] == [cfg.img_scale]
+    # an iteration budget: the same length whatever the set's size
+    assert cfg.train_cfg.type == 'IterBasedTrainLoop'
+    assert cfg.train_cfg.max_iters == cfg.max_iters
+    assert cfg.train_dataloader.sampler.type == 'InfiniteSampler'
+    assert cfg.param_scheduler[0].end == cfg.max_iters
+    assert not cfg.param_scheduler[0].by_epoch
     assert cfg.param_scheduler[0].eta_max == cfg.optim_wrapper.optimizer.lr
+
+
+@pytest.mark.parametrize('side', [112, 160, 224, 320])
+def test_derived_grids_fit_the_backbone_map(tmp_path, side):
+    """The config's grid formula, at other input sizes, against a dry
+    forward of the real backbone and head (ConfigCheckHook's check)."""
+    text = open(CUSTOM).read().replace('img_scale = (224, 224)',
+                                       f'img_scale = ({side}, {side})')
+    assert f'img_scale = ({side}, {side})' in text
+    path = tmp_path / 'sized.py'
+    path.write_text(text.replace("'./fastssd_shapes.py'", repr(SHAPES)))
+    cfg = Config.fromfile(str(path))
+    grids = tuple(cfg.model.bbox_head.anchor_generator.grid_sizes)
+    assert grids[-1] == 1 and list(grids) == sorted(grids, reverse=True)
+    init_default_scope('mmdet')
+    cfg.model.backbone.init_cfg = None
+    model = MODELS.build(cfg.model).eval()
+    with torch.no_grad():
+        feats = model.extract_feat(torch.zeros(1, 3, side, side))
+        cls_scores, _ = model.bbox_head(feats)
+    assert feats[-1].shape[-1] == -(-side // 16)
+    assert [c.shape[-1] for c in cls_scores] == list(grids)
+    model.bbox_head.prior_generator.check_featmap_sizes(
+        [c.shape[-2:] for c in cls_scores])
 
 
 def tiny_photos(root):
@@ -66,9 +104,10 @@ def tiny_cfg(tmp_path, checkpoint):
         'val_dataloader.dataset.data_root': data_root,
         'test_dataloader.dataset.data_root': data_root,
         'model.backbone.init_cfg.checkpoint': checkpoint,
-        'train_cfg.max_epochs': 1,
-        'train_cfg.val_interval': 1,
-        'default_hooks.checkpoint.interval': 1,
+        'train_cfg.max_iters': 2,
+        'train_cfg.val_interval': 2,
+        'param_scheduler.0.end': 2,
+        'default_hooks.checkpoint.interval': 2,
         'work_dir': str(tmp_path / 'work'),
     })
     return cfg
@@ -123,7 +162,7 @@ def test_trains_and_evaluates_on_a_generated_folder(tmp_path):
     assert math.isfinite(loss)
     metrics = runner.val()
     assert 0.0 <= metrics['pascal_voc/mAP'] <= 1.0
-    assert osp.isfile(osp.join(str(tmp_path / 'work'), 'epoch_1.pth'))
+    assert osp.isfile(osp.join(str(tmp_path / 'work'), 'iter_2.pth'))
 
 
 @pytest.mark.parametrize('missing', ['data', 'checkpoint'])

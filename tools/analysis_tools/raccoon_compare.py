@@ -100,6 +100,9 @@ def epoch_options(config: str, n: int) -> list:
     ``n`` (cosine T_max with them); others (warm-ups) stay.
     """
     cfg = Config.fromfile(osp.join(ROOT, config))
+    if 'max_epochs' not in cfg.train_cfg:
+        raise SystemExit(f'{config} trains for train_cfg.max_iters '
+                         'iterations, not epochs: leave it out of --epochs')
     old = cfg.train_cfg.max_epochs
     opts = [f'train_cfg.max_epochs={n}', f'train_cfg.val_interval={n}',
             f'default_hooks.checkpoint.interval={n}']
@@ -120,8 +123,10 @@ def run_one(model: str, seed: int, data_root: str, epochs: dict,
     opts += EXTRA_OPTIONS[model] + ['randomness.seed=0']
     if model in epochs:
         opts += epoch_options(CONFIGS[model], epochs[model])
-    n_epochs = epochs.get(model) or Config.fromfile(
-        osp.join(ROOT, CONFIGS[model])).train_cfg.max_epochs
+    loop = Config.fromfile(osp.join(ROOT, CONFIGS[model])).train_cfg
+    # epochs, or iterations where the config trains an iteration budget
+    n_epochs = epochs.get(model) or loop.get('max_epochs') or \
+        f"{loop.max_iters} iterations"
     cmd = [sys.executable, osp.abspath(__file__), '--child',
            CONFIGS[model], '--work-dir', work_dir, '--cfg-options', *opts]
     env = dict(os.environ, OMP_NUM_THREADS='1')

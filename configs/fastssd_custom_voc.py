@@ -129,7 +129,9 @@ log_processor = dict(by_epoch=False)
 # --auto-scale-lr: lr was chosen at this batch size
 auto_scale_lr = dict(base_batch_size=16)
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50),
+    # held-out metrics logged at their iteration (MMEngine logs them at
+    # the epoch by default, which an iteration-based run never leaves)
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     checkpoint=dict(
         type='CheckpointHook',
         by_epoch=False,

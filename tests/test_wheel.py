@@ -39,7 +39,7 @@ here = os.getcwd()
 assert osp.dirname(mmdet_fastssd.__file__).startswith(sys.prefix), \\
     mmdet_fastssd.__file__
 cfg = Config.fromfile('my_config.py')
-cfg.merge_from_dict({'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1,
+cfg.merge_from_dict({'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
                      'train_dataloader.batch_size': 2,
                      'work_dir': osp.join(here, 'work')})
 runner = Runner.from_cfg(cfg)

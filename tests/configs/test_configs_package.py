@@ -56,7 +56,10 @@ train_dataloader.dataset.update(
 val_dataloader.dataset.update(data, ann_file='VOC2007/ImageSets/Main/test.txt')
 test_dataloader.dataset.update(
     data, ann_file='VOC2007/ImageSets/Main/test.txt')
-train_cfg.update(max_epochs=1, val_interval=1)
+if train_cfg.get('type') == 'IterBasedTrainLoop':  # the photo recipe
+    train_cfg.update(max_iters=2, val_interval=2)
+else:
+    train_cfg.update(max_epochs=1, val_interval=1)
 param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True)]
 work_dir = 'work_{name}'
 '''

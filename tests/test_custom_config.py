@@ -2,9 +2,11 @@
 import math
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from tiny_voc import write_voc2007
@@ -32,11 +34,12 @@ def test_resolves_to_the_raccoon_folder_and_the_shapes_model():
     assert cfg.test_dataloader.dataset.ann_file == \
         'VOC2007/ImageSets/Main/test.txt'
     assert cfg.model.bbox_head.num_classes == 1
-    # 224 px: the 14x14 map, halved per head level; the five searched zooms
-    assert not cfg.model.bbox_head.stem_grid
+    # 224 px: the 14x14 map itself (as in the demo's head), then halved
+    # per head level; the five searched zooms
+    assert cfg.model.bbox_head.stem_grid
     assert cfg.img_scale == (224, 224)
     assert tuple(cfg.model.bbox_head.anchor_generator.grid_sizes) == (
-        7, 4, 2, 1)
+        14, 7, 4, 2, 1)
     assert cfg.model.bbox_head.anchor_generator.zooms == (
         0.5, 0.7, 1.0, 1.4, 2.0)
     assert shapes.model.bbox_head.stem_grid
@@ -49,6 +52,11 @@ def test_resolves_to_the_raccoon_folder_and_the_shapes_model():
         f'fastssd_shapes_{shapes.train_cfg.max_epochs}e-')
     flips = [t for t in cfg.train_pipeline if t.type == 'RandomFlip']
     assert [f.direction for f in flips] == ['horizontal']  # photos
+    # the SSD paper's augmentation, geometric steps before the squish
+    assert [t.type for t in cfg.train_pipeline] == [
+        'CachedLoadImageFromFile', 'LoadAnnotations', 'Expand',
+        'MinIoURandomCrop', 'Resize', 'RandomFlip', 'PhotoMetricDistortion',
+        'PackDetInputs']
     assert cfg.train_dataloader.dataset.pipeline == cfg.train_pipeline
     assert cfg.test_dataloader.dataset.pipeline == cfg.test_pipeline
     for pipeline in (cfg.train_pipeline, cfg.test_pipeline):
@@ -82,9 +90,32 @@ def test_derived_grids_fit_the_backbone_map(tmp_path, side):
         feats = model.extract_feat(torch.zeros(1, 3, side, side))
         cls_scores, _ = model.bbox_head(feats)
     assert feats[-1].shape[-1] == -(-side // 16)
+    assert grids[0] == feats[-1].shape[-1]  # stem_grid: the map itself
     assert [c.shape[-1] for c in cls_scores] == list(grids)
     model.bbox_head.prior_generator.check_featmap_sizes(
         [c.shape[-2:] for c in cls_scores])
+
+
+def test_training_pipeline_gives_squished_photos_with_boxes_inside(
+        tmp_path):
+    """Expand, MinIoURandomCrop, squish, flip, photometric jitter: every
+    sample is img_scale with at least one box, all inside the image."""
+    cfg = Config.fromfile(CUSTOM)
+    init_default_scope('mmdet')
+    root = tiny_photos(str(tmp_path / 'photos'))
+    pipeline = Compose(cfg.train_pipeline)
+    side = cfg.img_scale[0]
+    for seed in range(20):
+        np.random.seed(seed)  # mmdet's transforms draw from numpy
+        out = pipeline(dict(
+            img_path=osp.join(root, 'VOC2007', 'JPEGImages', 'p0.jpg'),
+            instances=[dict(bbox=[10, 20, 150, 110], bbox_label=0,
+                            ignore_flag=0)]))
+        assert tuple(out['inputs'].shape) == (3, side, side)
+        boxes = out['data_samples'].gt_instances.bboxes.tensor
+        assert len(boxes) == 1
+        assert (boxes >= 0).all() and (boxes <= side).all()
+        assert (boxes[:, 2:] > boxes[:, :2]).all()
 
 
 def tiny_photos(root):

@@ -3,14 +3,13 @@ import os.path as osp
 from types import SimpleNamespace
 
 import torch
+from helpers import ROOT
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmdet.registry import HOOKS, MODELS
 
 import mmdet_fastssd  # noqa: F401
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def tiny_detector():

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 import torch.nn as nn
+from helpers import ROOT
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.model import BaseModel
@@ -16,7 +17,6 @@ from mmdet.registry import HOOKS, MODELS
 
 import mmdet_fastssd  # noqa: F401
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # the lecture's groups, written out for mmdet's 3-stage shapes ResNet
 EARLY = ('backbone.conv1.', 'backbone.bn1.', 'backbone.layer1.',
          'backbone.layer2.')
@@ -184,6 +184,7 @@ class Recorder(Hook):
             if not torch.equal(p, self.start[n])}
 
 
+@pytest.mark.e2e
 def test_in_a_real_runner(tmp_path):
     recorder = Recorder()
     runner = Runner(

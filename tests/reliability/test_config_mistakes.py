@@ -1,5 +1,4 @@
 """Config mistakes are refused before the first iteration, naming the key."""
-import copy
 import os
 import os.path as osp
 import random
@@ -7,6 +6,7 @@ import random
 import numpy as np
 import pytest
 import torch
+from helpers import CONFIGS, TINY_HEAD, tiny_config
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
@@ -14,15 +14,12 @@ from mmengine.runner import Runner
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 
-from mmdet_fastssd.datasets import SHAPES_CLASSES, generate_shapes_voc
+from mmdet_fastssd.datasets import SHAPES_CLASSES
 from mmdet_fastssd.engine.hooks import ConfigCheckHook, ConfigMistake
 from mmdet_fastssd.engine.hooks.config_check_hook import (
     check_forward,
     check_num_classes,
 )
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIGS = osp.join(ROOT, 'configs')
 
 
 class FakeDataset(list):
@@ -139,33 +136,12 @@ def test_empty_dataset_is_named(voc_model):
         check_forward(voc_model, empty, 'val_dataloader')
 
 
-TINY = dict(
-    model=dict(backbone=dict(base_channels=8),
-               bbox_head=dict(in_channels=32, feat_channels=32)),
-    train_dataloader=dict(batch_size=4, num_workers=0,
-                          persistent_workers=False),
-    train_cfg=dict(max_epochs=1, val_interval=10),
-    param_scheduler=[dict(type='OneCycleLR', eta_max=1e-3, begin=0, end=1,
-                          by_epoch=True, convert_to_iter_based=True)],
-    default_hooks=dict(logger=dict(interval=1),
-                       config_check=dict(type='ConfigCheckHook')),
-    val_dataloader=None, val_cfg=None, val_evaluator=None)
-
-
-@pytest.fixture(scope='module')
-def shapes_data(tmp_path_factory):
-    root = tmp_path_factory.mktemp('shapes')
-    generate_shapes_voc(str(root), num_train=8, num_test=2, img_size=112,
-                        seed=5)
-    return str(root)
-
-
-def tiny_runner(shapes_data, work_dir, **head):
-    cfg = Config.fromfile(osp.join(CONFIGS, 'fastssd_shapes.py'))
-    cfg.merge_from_dict(copy.deepcopy(TINY))
-    cfg.train_dataloader.dataset.data_root = shapes_data + '/'
-    cfg.model.bbox_head.update(head)
-    cfg.work_dir = str(work_dir)
+def tiny_runner(data_root, work_dir, **head):
+    """A tiny shapes run without validation; ``head`` overrides."""
+    cfg = Config.fromfile(tiny_config(
+        f'{work_dir}.py', data_root, head=dict(TINY_HEAD, **head),
+        work_dir=str(work_dir), val_dataloader=None, val_cfg=None,
+        val_evaluator=None))
     return Runner.from_cfg(cfg)
 
 
@@ -173,8 +149,8 @@ def trained_iterations(runner):
     return 'train/loss' in runner.message_hub.log_scalars
 
 
-def test_runner_refuses_before_the_first_iteration(shapes_data, tmp_path):
-    runner = tiny_runner(shapes_data, tmp_path / 'bad', num_classes=4)
+def test_runner_refuses_before_the_first_iteration(tiny_shapes, tmp_path):
+    runner = tiny_runner(tiny_shapes, tmp_path / 'bad', num_classes=4)
     assert any(isinstance(h, ConfigCheckHook) for h in runner.hooks)
     with pytest.raises(ConfigMistake, match='num_classes=4 does not match '
                        'the 5 classes of train_dataloader.dataset'):
@@ -184,8 +160,9 @@ def test_runner_refuses_before_the_first_iteration(shapes_data, tmp_path):
                 if f.endswith('.pth') or f == 'last_checkpoint']
 
 
-def test_runner_with_a_right_config_trains(shapes_data, tmp_path):
-    runner = tiny_runner(shapes_data, tmp_path / 'good')
+@pytest.mark.e2e
+def test_runner_with_a_right_config_trains(tiny_shapes, tmp_path):
+    runner = tiny_runner(tiny_shapes, tmp_path / 'good')
     runner.train()
     assert trained_iterations(runner)
     assert runner.iter == 2

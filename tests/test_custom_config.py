@@ -69,7 +69,7 @@ def test_derived_grids_fit_the_backbone_map(tmp_path, side):
                                        f'img_scale = ({side}, {side})')
     assert f'img_scale = ({side}, {side})' in text
     path = tmp_path / 'sized.py'
-    path.write_text(text.replace("'./fastssd_shapes.py'", repr(SHAPES_CFG)))
+    path.write_text(text.replace("'./", repr(CONFIGS + '/')[:-1]))
     cfg = Config.fromfile(str(path))
     grids = tuple(cfg.model.bbox_head.anchor_generator.grid_sizes)
     assert grids[-1] == 1 and list(grids) == sorted(grids, reverse=True)

@@ -1,4 +1,4 @@
-# The multi-label classifier on the embedded synthetic shapes data (VOC
+# The multilabel classifier on the embedded synthetic shapes data (VOC
 # layout, made by `make demo` or tools/misc/make_shapes.py). No pretrained
 # weights exist offline, so the backbone is trained from scratch: the shapes
 # detector's narrow ResNet-18 (base_channels=32) cut after stage 3 (stride

@@ -53,6 +53,7 @@ def network_inputs(model, images):
     return batch, [d['data_samples'].metainfo for d in data]
 
 
+@pytest.mark.e2e  # the export tool in a child process
 def test_onnxruntime_matches_pytorch(exported):
     wrapper = build_onnx_model(SHAPES_CFG, exported['ckpt'])
     batch, _ = network_inputs(wrapper.detector, exported['images'])
@@ -65,6 +66,7 @@ def test_onnxruntime_matches_pytorch(exported):
     assert ref_boxes.min() >= 0 and ref_boxes.max() <= 112
 
 
+@pytest.mark.e2e
 def test_same_detections_after_nms(exported):
     model = init_detector(SHAPES_CFG, exported['ckpt'], device='cpu')
     batch, metas = network_inputs(model, exported['images'])

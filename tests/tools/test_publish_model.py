@@ -78,6 +78,17 @@ def test_publishing_twice_gives_the_same_file(published, tmp_path):
     assert osp.basename(again) == osp.basename(path)
 
 
+@pytest.mark.e2e
+def test_the_command_line_prints_the_same_file(published, tmp_path):
+    src, path = published
+    proc = run_tool('tools/model_converters/publish_model.py', src,
+                    tmp_path / 'fastssd_shapes_1e')
+    printed = proc.stdout.strip().splitlines()[-1]
+    assert printed == str(tmp_path / osp.basename(path))
+    with open(printed, 'rb') as f, open(path, 'rb') as g:
+        assert f.read() == g.read()
+
+
 def test_fp16_halves_the_weights_and_loads_into_the_model(published,
                                                         tmp_path):
     src, path = published

@@ -13,7 +13,7 @@ from typing import List, Tuple
 import numpy as np
 import torch
 import torch.nn as nn
-from helpers import SHAPES_CFG, make_shapes, run_tool
+from helpers import SHAPES_CFG, make_shapes
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.registry import init_default_scope
@@ -90,11 +90,11 @@ def save_weights_checkpoint(path: str, seed: int = 0) -> str:
     return path
 
 
-def publish(in_file: str, out_stem: str, *options: str) -> str:
-    """Run ``tools/model_converters/publish_model.py``; the printed path."""
-    proc = run_tool('tools/model_converters/publish_model.py', in_file,
-                    out_stem, *options)
-    return proc.stdout.strip().splitlines()[-1]
+def publish(in_file: str, out_stem: str, fp16: bool = False) -> str:
+    """What ``tools/model_converters/publish_model.py IN OUT [--fp16]``
+    does, in this process; the written path."""
+    from tools.model_converters.publish_model import publish as publish_file
+    return publish_file(in_file, out_stem, fp16)
 
 
 def shapes_images(folder: str, count: int = 4) -> List[str]:

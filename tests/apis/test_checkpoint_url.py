@@ -123,6 +123,7 @@ def test_unhashed_name_loads_unchecked(served, torch_home):
     assert set(ckpt) == {'meta', 'state_dict'}
 
 
+@pytest.mark.e2e
 def test_tools_test_and_load_from_take_a_url(served, tmp_path):
     """``tools/test.py CONFIG URL`` and ``load_from=URL`` in a subprocess."""
     data = make_shapes(tmp_path / 'data', num_train=1, num_test=2,

@@ -17,6 +17,7 @@ from tools.analysis_tools.benchmark.report import loss_targets, model_targets
 CPU = torch.device('cpu')
 
 
+@pytest.mark.e2e
 def test_runs_as_a_module_from_the_repository_root():
     proc = run_tool('-m', 'tools.analysis_tools.benchmark', '--help')
     assert 'usage: python -m tools.analysis_tools.benchmark' in proc.stdout

@@ -28,6 +28,7 @@ def read_lines(out_dir):
         return [json.loads(line) for line in f]
 
 
+@pytest.mark.e2e
 def test_folder_from_the_command_line(setup, tmp_path):
     out = tmp_path / 'out'
     proc = run_tool('tools/infer.py', SHAPES_CFG, setup['ckpt'],

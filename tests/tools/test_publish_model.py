@@ -92,7 +92,7 @@ def test_the_command_line_prints_the_same_file(published, tmp_path):
 def test_fp16_halves_the_weights_and_loads_into_the_model(published,
                                                         tmp_path):
     src, path = published
-    half = publish(src, str(tmp_path / 'fastssd_shapes_1e'), '--fp16')
+    half = publish(src, str(tmp_path / 'fastssd_shapes_1e'), fp16=True)
     full = torch.load(path, map_location='cpu', weights_only=True)
     small = torch.load(half, map_location='cpu', weights_only=True)
     assert osp.getsize(half) < 0.6 * osp.getsize(path)
@@ -109,6 +109,7 @@ def test_fp16_halves_the_weights_and_loads_into_the_model(published,
     assert next(model.parameters()).dtype == torch.float32
 
 
+@pytest.mark.e2e
 def test_missing_input_is_named(tmp_path):
     missing = str(tmp_path / 'nope.pth')
     proc = run_tool('tools/model_converters/publish_model.py', missing,
@@ -192,6 +193,7 @@ def test_metafile_epochs_and_batch_match_the_configs():
             model['Name']
 
 
+@pytest.mark.e2e
 def test_unsafe_input_is_refused_without_output(tmp_path):
     import argparse
     hostile = str(tmp_path / 'hostile.pth')

@@ -177,6 +177,20 @@ def tiny_config(path, data_root: str, base: str = SHAPES_CFG,
     return write_config(path, base, **merged(tiny, settings))
 
 
+def tiny_detector():
+    """The shapes SSD at 8 base channels (FastSSDHead 16 wide), built with
+    its random initial weights, in training mode."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from mmdet.registry import MODELS
+    cfg = Config.fromfile(SHAPES_CFG)
+    cfg.model.backbone.base_channels = 8
+    cfg.model.bbox_head.update(in_channels=32, feat_channels=16)
+    init_default_scope('mmdet')
+    return MODELS.build(cfg.model)
+
+
 # -- tools --------------------------------------------------------------------
 def tool_env(*paths: str, **variables: str) -> dict:
     """``os.environ`` with ``paths`` and the repository first on

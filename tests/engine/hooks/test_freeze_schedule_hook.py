@@ -1,19 +1,16 @@
 """FreezeScheduleHook: fastai's freeze / freeze_to(-2) / unfreeze by epoch."""
-import os.path as osp
 from types import SimpleNamespace
 
 import pytest
 import torch
 import torch.nn as nn
-from helpers import ROOT
-from mmengine.config import Config
+from helpers import tiny_detector
 from mmengine.hooks import Hook
 from mmengine.model import BaseModel
-from mmengine.registry import init_default_scope
 from mmengine.runner import EpochBasedTrainLoop, Runner
 from torch.utils.data import Dataset
 
-from mmdet.registry import HOOKS, MODELS
+from mmdet.registry import HOOKS
 
 import mmdet_fastssd  # noqa: F401
 
@@ -21,14 +18,6 @@ import mmdet_fastssd  # noqa: F401
 EARLY = ('backbone.conv1.', 'backbone.bn1.', 'backbone.layer1.',
          'backbone.layer2.')
 LATE = ('backbone.layer3.', )
-
-
-def tiny_detector():
-    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'fastssd_shapes.py'))
-    cfg.model.backbone.base_channels = 8
-    cfg.model.bbox_head.update(in_channels=32, feat_channels=16)
-    init_default_scope('mmdet')
-    return MODELS.build(cfg.model)
 
 
 def group_of(name):

@@ -23,18 +23,17 @@
 # photos), validating every 100. What each setting bought on three photo
 # sets: docs/results.md, "Several-class photographs".
 # No ImageNet weights exist offline, so the backbone starts from the demo's
-# trained detector: its published weights ship in the repository's weights/
-# (and in the installed package's .mim/weights), so no `make demo` is needed;
-# configs/largest_object_shapes_transfer.py starts from them too. Other
-# starts:
-# - from scratch: --cfg-options model.backbone.init_cfg=None
-# - from your own `make demo`: --cfg-options
-#   model.backbone.init_cfg.checkpoint=work_dirs/fastssd_shapes/epoch_8.pth
-# - with internet, the lecture's ImageNet ResNet-34 at 224 px (better
-#   features, several times the compute per image):
-#   _base_ = ['./fastssd_voc.py'] and no `backbone` in `model` below (its
-#   torchvision init stays).
-_base_ = ['./fastssd_shapes.py']
+# trained detector (_base_/models/demo_detector_backbone.py: its published
+# weights, shipped, so no `make demo` is needed; other starts are listed
+# there); configs/largest_object_shapes_transfer.py starts from them too.
+# With internet, the lecture's ImageNet ResNet-34 at 224 px (better
+# features, several times the compute per image): _base_ =
+# ['./fastssd_voc.py'] and no `backbone` in `model` below (its torchvision
+# init stays).
+_base_ = [
+    './fastssd_shapes.py',
+    './_base_/models/demo_detector_backbone.py',
+]
 
 data_root = 'data/raccoon/'
 classes = ('raccoon', )
@@ -48,11 +47,6 @@ img_scale = (224, 224)
 # (ceil(n / 2)): 224 px -> 14/7/4/2/1
 grid_sizes = tuple(
     sorted({-(-img_scale[0] // (16 << k)) for k in range(8)}, reverse=True))
-# configs/fastssd_shapes.py's detector after its 8 epochs, as published by
-# tools/model_converters/publish_model.py --fp16 (configs/metafile.yml);
-# found next to this file's folder, in a clone and when installed
-detector_checkpoint = ('{{ fileDirname }}/../weights/'
-                       'fastssd_shapes_8e-93b505fe.pth')
 max_iters = 1200
 val_interval = 100
 lr = 4e-3
@@ -115,11 +109,7 @@ test_dataloader = val_dataloader
 
 model = dict(
     backbone=dict(
-        init_cfg=dict(
-            _delete_=True,
-            type='Pretrained',
-            prefix='backbone.',
-            checkpoint=detector_checkpoint)),
+        init_cfg=dict(_delete_=True, **_base_.detector_backbone_init)),
     bbox_head=dict(
         num_classes=len(classes),
         anchor_generator=dict(

@@ -11,6 +11,7 @@
 # and the experiments behind these settings: docs/results.md.
 _base_ = [
     './_base_/models/fastssd_r34.py',
+    './_base_/models/resnet18_narrow_stage3.py',
     './_base_/datasets/shapes_112.py',
     './_base_/schedules/shapes_adam_onecycle.py',
     './_base_/default_runtime.py',

@@ -7,6 +7,7 @@
 # NHWC weights) with the schedule base's 8 epochs at lr 3e-3.
 _base_ = [
     './_base_/models/largest_object_r34.py',
+    './_base_/models/resnet18_narrow_stage3.py',
     './_base_/datasets/shapes_112.py',
     './_base_/schedules/shapes_adam_onecycle.py',
     './_base_/default_runtime.py',

@@ -1,4 +1,4 @@
-# The multi-label classifier on the embedded synthetic shapes data (VOC
+# The multilabel classifier on the embedded synthetic shapes data (VOC
 # layout, made by `make demo` or tools/misc/make_shapes.py). No pretrained
 # weights exist offline, so the backbone is trained from scratch: the shapes
 # detector's narrow ResNet-18 (base_channels=32) cut after stage 3 (stride
@@ -7,6 +7,7 @@
 # NHWC weights) for 12 epochs at the schedule base's lr 3e-3.
 _base_ = [
     './_base_/models/multilabel_r34.py',
+    './_base_/models/resnet18_narrow_stage3.py',
     './_base_/datasets/shapes_112.py',
     './_base_/schedules/shapes_adam_onecycle.py',
     './_base_/default_runtime.py',

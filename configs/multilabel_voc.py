@@ -1,4 +1,4 @@
-# fast.ai lesson 9 multi-label classifier on VOC2007, 224x224 squish. Labels
+# fast.ai lesson 9 multilabel classifier on VOC2007, 224x224 squish. Labels
 # are the classes of each image's VOC annotations (gt_instances.labels).
 #   python tools/train.py configs/multilabel_voc.py
 _base_ = [

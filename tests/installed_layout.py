@@ -9,10 +9,8 @@ them, and gives the environment that puts it first on ``sys.path``.
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from helpers import ROOT, run_tool
 
 
 def installed_env(folder: str) -> dict:
@@ -38,8 +36,6 @@ def installed_env(folder: str) -> dict:
 
 def run_json(code: str, cwd: str, env: dict, timeout: int = 600):
     """Run ``code`` with ``env`` in ``cwd``; its last stdout line as JSON."""
-    proc = subprocess.run([sys.executable, '-W', 'ignore', '-c', code],
-                          cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    proc = run_tool('-W', 'ignore', '-c', code, cwd=cwd, env=env,
+                    timeout=timeout, merge_output=False)
     return json.loads(proc.stdout.strip().splitlines()[-1])

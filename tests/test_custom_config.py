@@ -5,24 +5,22 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from helpers import CONFIGS, ROOT, SHAPES_CFG, tiny_photos
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
-from tiny_voc import write_voc2007
 
 from mmdet.registry import MODELS
 
 import mmdet_fastssd  # noqa: F401
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CUSTOM = osp.join(ROOT, 'configs', 'fastssd_custom_voc.py')
-SHAPES = osp.join(ROOT, 'configs', 'fastssd_shapes.py')
+CUSTOM = osp.join(CONFIGS, 'fastssd_custom_voc.py')
 
 
 def test_resolves_to_the_raccoon_folder_and_the_shapes_model():
     cfg = Config.fromfile(CUSTOM)
-    shapes = Config.fromfile(SHAPES)
+    shapes = Config.fromfile(SHAPES_CFG)
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         ds = cfg[key].dataset
         assert ds.data_root == 'data/raccoon/'
@@ -79,7 +77,7 @@ def test_derived_grids_fit_the_backbone_map(tmp_path, side):
                                        f'img_scale = ({side}, {side})')
     assert f'img_scale = ({side}, {side})' in text
     path = tmp_path / 'sized.py'
-    path.write_text(text.replace("'./fastssd_shapes.py'", repr(SHAPES)))
+    path.write_text(text.replace("'./", repr(CONFIGS + '/')[:-1]))
     cfg = Config.fromfile(str(path))
     grids = tuple(cfg.model.bbox_head.anchor_generator.grid_sizes)
     assert grids[-1] == 1 and list(grids) == sorted(grids, reverse=True)
@@ -116,14 +114,6 @@ def test_training_pipeline_gives_squished_photos_with_boxes_inside(
         assert len(boxes) == 1
         assert (boxes >= 0).all() and (boxes <= side).all()
         assert (boxes[:, 2:] > boxes[:, :2]).all()
-
-
-def tiny_photos(root):
-    boxes = [(10, 20, 150, 110), (40, 5, 120, 95), (0, 30, 90, 119),
-             (60, 40, 159, 118), (20, 10, 100, 60), (5, 5, 155, 115)]
-    return write_voc2007(root, {
-        f'p{i}': (160, 120, [('raccoon', box)]) for i, box in enumerate(boxes)
-    }, test_ids=('p4', 'p5'))
 
 
 def tiny_cfg(tmp_path, checkpoint):
@@ -183,6 +173,7 @@ def test_backbone_starts_from_the_shipped_weights_without_make_demo():
         assert torch.equal(mine[key], shipped[key].to(mine[key].dtype)), key
 
 
+@pytest.mark.e2e
 def test_trains_and_evaluates_on_a_generated_folder(tmp_path):
     path = str(tmp_path / 'epoch_8.pth')
     backbone_checkpoint(Config.fromfile(CUSTOM), path)

@@ -2,7 +2,8 @@
 import os.path as osp
 import re
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from helpers import ROOT
+
 DOC = osp.join(ROOT, 'docs', 'development.md')
 # `mmdet_fastssd/...`, `configs/...`, `tools/...`, `tests/...` in backticks;
 # {a,b} alternatives are expanded

@@ -7,9 +7,9 @@ import os.path as osp
 
 import pytest
 import yaml
+from helpers import CONFIGS
 from installed_layout import installed_env, run_json
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SEARCH = '''
 import json
 from mim import get_model_info
@@ -20,7 +20,7 @@ print(json.dumps(table.to_string()))
 
 def test_mim_search_lists_every_model(tmp_path):
     pytest.importorskip('mim')
-    with open(osp.join(ROOT, 'configs', 'metafile.yml')) as f:
+    with open(osp.join(CONFIGS, 'metafile.yml')) as f:
         names = [m['Name'] for m in yaml.safe_load(f)['Models']]
     listed = run_json(SEARCH, str(tmp_path), installed_env(str(tmp_path)))
     for name in names:

@@ -9,11 +9,10 @@ import json
 import os.path as osp
 import re
 
+from helpers import ROOT, tiny_photos
 from installed_layout import installed_env, run_json
 from mmengine.config import Config
-from tiny_voc import write_voc2007
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SECTION = '## Use the components in your config'
 
 
@@ -49,13 +48,8 @@ def write_readme_data(folder: str) -> str:
         str: the data root.
     """
     consts = readme_constants()
-    classes = consts['classes']
-    boxes = [(10, 20, 150, 110), (40, 5, 120, 95), (0, 30, 90, 119),
-             (60, 40, 159, 118), (20, 10, 100, 60), (5, 5, 155, 115)]
-    images = {f'p{i}': (160, 120, [(classes[i % len(classes)], box)])
-              for i, box in enumerate(boxes)}
-    return write_voc2007(osp.join(folder, consts['data_root']), images,
-                         test_ids=('p4', 'p5'))
+    return tiny_photos(osp.join(folder, consts['data_root']),
+                       consts['classes'])
 
 
 CHECK = '''

@@ -8,12 +8,8 @@ backends, the launcher and the DDP wrapper are MMEngine's own after
 ``import mmdet_fastssd.runtime``.
 """
 import json
-import os
-import os.path as osp
-import subprocess
-import sys
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from helpers import run_tool
 
 PROBE = '''
 import json
@@ -56,12 +52,7 @@ print(json.dumps(states))
 
 
 def probe():
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [ROOT] + [p for p in os.environ.get('PYTHONPATH', '').split(
-            os.pathsep) if p]))
-    proc = subprocess.run([sys.executable, '-c', PROBE], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = run_tool('-c', PROBE, timeout=300, merge_output=False)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

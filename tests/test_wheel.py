@@ -11,15 +11,13 @@ import json
 import os
 import os.path as osp
 import shutil
-import subprocess
-import sys
 import sysconfig
 import zipfile
 
 import pytest
+from helpers import ROOT, run_tool
 from test_readme import readme_config, write_readme_data
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SKIP = shutil.ignore_patterns('.git', '.venv', 'work_dirs', 'data', 'build',
                               '*.egg-info', '__pycache__', '.pytest_cache',
                               'dist')
@@ -63,20 +61,13 @@ print(json.dumps(dict(iters=runner.iter, file=mmdet_fastssd.__file__,
 '''
 
 
-def run(cmd, cwd, env=None, timeout=600):
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
-    return proc
-
-
 def build_wheel(tmp_path):
     """``pip wheel .`` of a copy of the working tree; returns the wheel."""
     src = tmp_path / 'src'
     shutil.copytree(ROOT, src, symlinks=True, ignore=SKIP)
-    run([sys.executable, '-m', 'pip', 'wheel', '--no-deps',
-         '--no-build-isolation', '-q', '-w', str(tmp_path / 'dist'), '.'],
-        src)
+    run_tool('-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q',
+             '-w', tmp_path / 'dist', '.', cwd=src, env=os.environ,
+             timeout=600)
     wheels = list((tmp_path / 'dist').glob('mmdet_fastssd-*.whl'))
     assert len(wheels) == 1, wheels
     return wheels[0]
@@ -85,14 +76,16 @@ def build_wheel(tmp_path):
 def fresh_venv(tmp_path, wheel):
     """A venv with the wheel; this venv's site-packages on its path."""
     venv = tmp_path / 'venv'
-    run([sys.executable, '-m', 'venv', '--without-pip', str(venv)], tmp_path)
+    run_tool('-m', 'venv', '--without-pip', venv, cwd=tmp_path,
+             env=os.environ)
     python = str(venv / 'bin' / 'python')
-    site = run([python, '-c', 'import sysconfig; '
-                'print(sysconfig.get_paths()["purelib"])'], tmp_path)
+    site = run_tool('-c', 'import sysconfig; '
+                    'print(sysconfig.get_paths()["purelib"])', cwd=tmp_path,
+                    env=os.environ, merge_output=False, python=python)
     with open(osp.join(site.stdout.strip(), 'reuse_stack.pth'), 'w') as f:
         f.write(sysconfig.get_paths()['purelib'] + '\n')
-    run([sys.executable, '-m', 'pip', '--python', python, 'install', '-q',
-         '--no-deps', '--no-index', str(wheel)], tmp_path)
+    run_tool('-m', 'pip', '--python', python, 'install', '-q', '--no-deps',
+             '--no-index', wheel, cwd=tmp_path, env=os.environ, timeout=600)
     return python
 
 
@@ -112,7 +105,8 @@ def test_wheel_installs_and_a_user_config_trains_and_infers(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
     env['OMP_NUM_THREADS'] = '1'
     write_readme_data(str(user))
-    proc = run([python, '-c', USER_RUN], user, env)
+    proc = run_tool('-c', USER_RUN, cwd=user, env=env, timeout=600,
+                    merge_output=False, python=python)
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result['iters'] == 2
     assert result['file'].startswith(str(tmp_path / 'venv'))

@@ -7,14 +7,13 @@ so that it detects plenty of boxes, and a few shapes images of varied sizes.
 import glob
 import os
 import os.path as osp
-import subprocess
-import sys
 from collections import OrderedDict
 from typing import List, Tuple
 
 import numpy as np
 import torch
 import torch.nn as nn
+from helpers import SHAPES_CFG, make_shapes
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.registry import init_default_scope
@@ -25,8 +24,6 @@ from mmdet.registry import MODELS
 # runtime switch on: buffers pickled without functions)
 import mmdet_fastssd.runtime  # noqa: F401
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SHAPES_CFG = osp.join(ROOT, 'configs', 'fastssd_shapes.py')
 CLASSES = ('circle', 'rectangle', 'triangle', 'cross', 'ring')
 PALETTE = [(220, 20, 60), (0, 128, 0), (0, 0, 230), (255, 165, 0),
            (128, 0, 128)]
@@ -93,24 +90,21 @@ def save_weights_checkpoint(path: str, seed: int = 0) -> str:
     return path
 
 
-def publish(in_file: str, out_stem: str, *options: str) -> str:
-    """Run ``tools/model_converters/publish_model.py``; the printed path."""
-    proc = subprocess.run(
-        [sys.executable, 'tools/model_converters/publish_model.py', in_file,
-         out_stem, *options], cwd=ROOT, text=True, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT)
-    assert proc.returncode == 0, proc.stdout[-3000:]
-    return proc.stdout.strip().splitlines()[-1]
+def publish(in_file: str, out_stem: str, fp16: bool = False) -> str:
+    """What ``tools/model_converters/publish_model.py IN OUT [--fp16]``
+    does, in this process; the written path."""
+    from tools.model_converters.publish_model import publish as publish_file
+    return publish_file(in_file, out_stem, fp16)
 
 
 def shapes_images(folder: str, count: int = 4) -> List[str]:
     """``count`` generated shapes JPEGs (sides 72-120 px) in ``folder``."""
-    from mmdet_fastssd.datasets import generate_shapes_voc
-    voc = generate_shapes_voc(osp.join(folder, 'voc'), num_train=count,
-                              num_test=0, img_size=96, seed=5, workers=1)
+    voc = make_shapes(osp.join(folder, 'voc'), num_train=count, num_test=0,
+                      img_size=96, seed=5)
     os.makedirs(osp.join(folder, 'images'), exist_ok=True)
     out = []
-    for src in sorted(glob.glob(osp.join(voc, 'JPEGImages', '*.jpg'))):
+    for src in sorted(glob.glob(osp.join(voc, 'SHAPES', 'JPEGImages',
+                                         '*.jpg'))):
         dst = osp.join(folder, 'images', osp.basename(src))
         with open(src, 'rb') as f, open(dst, 'wb') as g:
             g.write(f.read())

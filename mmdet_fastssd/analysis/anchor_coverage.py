@@ -22,7 +22,7 @@ from mmdet_fastssd.models.task_modules.prior_generators import (
     FastSSDAnchorGenerator,
 )
 
-from .split_data import build_split, class_names, gt_fractions, keeps_ratio
+from .config_dataset import build_split, class_names, gt_fractions, keeps_ratio
 
 # The searched grid: zoom sets x (height, width) ratio sets.
 ZOOM_SETS = ((1.0, ), (0.75, 1.0, 1.3), (0.5, 0.75, 1.0),

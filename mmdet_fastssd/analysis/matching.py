@@ -10,7 +10,7 @@ from torch import Tensor
 from mmdet.registry import TASK_UTILS
 from mmdet.structures.bbox import bbox_overlaps, get_box_tensor
 
-from .split_data import build_split, class_names, dataset_cfg, is_random
+from .config_dataset import build_split, class_names, dataset_cfg, is_random
 
 FORCED = 2.0  # the assigner's overlap of a gt's forced best anchor
 

@@ -28,7 +28,7 @@ from mmengine.dataset import pseudo_collate
 
 from mmdet.evaluation.functional import eval_map
 
-from .split_data import SPLITS, dataset_cfg
+from .config_dataset import SPLITS, dataset_cfg
 
 Annotation = Dict[str, np.ndarray]
 Detections = List[np.ndarray]  # per class: [n, 5] x1y1x2y2 + score

@@ -258,8 +258,8 @@ def detn_l1(pred: Tensor, bb_t: Tensor,
     return F.l1_loss(torch.sigmoid(pred[:, :4]) * scale, bb_t).item()
 
 
-# -- section 2: the multi-label classifier ------------------------------------
-def multi_label_targets(classes_per_image: Sequence[Sequence[int]],
+# -- section 2: the multilabel classifier ------------------------------------
+def multilabel_targets(classes_per_image: Sequence[Sequence[int]],
                         num_classes: int) -> Tensor:
     """One 0/1 row per image: 1 where the class occurs in the image."""
     rows = []
@@ -271,8 +271,8 @@ def multi_label_targets(classes_per_image: Sequence[Sequence[int]],
     return torch.tensor(rows).reshape(-1, num_classes)
 
 
-def multi_label_bce(logits: Tensor, targ: Tensor) -> Tensor:
-    """fastai 0.7's multi-label loss: a sigmoid in the model, then
+def multilabel_bce(logits: Tensor, targ: Tensor) -> Tensor:
+    """fastai 0.7's multilabel loss: a sigmoid in the model, then
     ``F.binary_cross_entropy`` (mean over images and classes), in float64."""
     p = torch.sigmoid(logits.double())
     t = targ.double()

@@ -3,17 +3,20 @@ import functools
 import os
 import os.path as osp
 import shutil
-import subprocess
-import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import torch
+from helpers import (
+    SHAPES_CFG,
+    make_shapes,
+    run_tool,
+    tool_env,
+    write_config,
+)
 from mmengine.runner import CheckpointLoader
 from zoo_helpers import (
-    ROOT,
-    SHAPES_CFG,
     publish,
     save_training_checkpoint,
     shapes_images,
@@ -120,33 +123,26 @@ def test_unhashed_name_loads_unchecked(served, torch_home):
     assert set(ckpt) == {'meta', 'state_dict'}
 
 
+@pytest.mark.e2e
 def test_tools_test_and_load_from_take_a_url(served, tmp_path):
     """``tools/test.py CONFIG URL`` and ``load_from=URL`` in a subprocess."""
-    from mmdet_fastssd.datasets import generate_shapes_voc
-    data = tmp_path / 'data'
-    generate_shapes_voc(str(data), num_train=1, num_test=2, img_size=96,
-                        seed=2, workers=1)
-    env = dict(os.environ, TORCH_HOME=str(tmp_path / 'th'))
-    cfg = tmp_path / 'cfg.py'
-    cfg.write_text(f"_base_ = '{SHAPES_CFG}'\n"
-                   f"data_root = '{data}/'\n"
-                   "test_dataloader = dict(batch_size=2, num_workers=0, "
-                   "persistent_workers=False, "
-                   "dataset=dict(data_root=data_root))\n"
-                   "test_evaluator = dict(type='VOCMetric', metric='mAP')\n")
-    proc = subprocess.run(
-        [sys.executable, 'tools/test.py', str(cfg), served['url'],
-         '--work-dir', str(tmp_path / 'work')], cwd=ROOT, env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    data = make_shapes(tmp_path / 'data', num_train=1, num_test=2,
+                       img_size=96, seed=2)
+    cfg = write_config(
+        tmp_path / 'cfg.py', SHAPES_CFG, data_root=data,
+        test_dataloader=dict(batch_size=2, num_workers=0,
+                             persistent_workers=False,
+                             dataset=dict(data_root=data)),
+        test_evaluator=dict(type='VOCMetric', metric='mAP'))
+    env = tool_env(TORCH_HOME=str(tmp_path / 'th'))
+    proc = run_tool('tools/test.py', cfg, served['url'], '--work-dir',
+                    tmp_path / 'work', env=env)
     assert 'pascal_voc/mAP' in proc.stdout
     assert os.listdir(tmp_path / 'th' / 'hub' / 'checkpoints') == [
         served['name']]
-    proc = subprocess.run(
-        [sys.executable, 'tools/test.py', str(cfg), served['bad'],
-         '--work-dir', str(tmp_path / 'work2')], cwd=ROOT,
-        env=dict(env, TORCH_HOME=str(tmp_path / 'th2')), text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = run_tool('tools/test.py', cfg, served['bad'], '--work-dir',
+                    tmp_path / 'work2', check=False,
+                    env=dict(env, TORCH_HOME=str(tmp_path / 'th2')))
     assert proc.returncode == 1
     assert 'error: checkpoint http://' in proc.stdout
     assert 'tampered' in proc.stdout and 'Traceback' not in proc.stdout

@@ -4,6 +4,7 @@ import os
 import os.path as osp
 
 import pytest
+from helpers import ROOT
 
 from mmdet_fastssd.apis.cli import (
     build_cfg,
@@ -15,7 +16,6 @@ from mmdet_fastssd.apis.cli import (
     train_parser,
 )
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SHAPES = osp.join(ROOT, 'configs', 'fastssd_shapes.py')
 
 

@@ -8,12 +8,8 @@ import mmcv
 import numpy as np
 import pytest
 import torch
-from zoo_helpers import (
-    CLASSES,
-    SHAPES_CFG,
-    save_weights_checkpoint,
-    shapes_images,
-)
+from helpers import SHAPES_CFG
+from zoo_helpers import CLASSES, save_weights_checkpoint, shapes_images
 
 from mmdet.apis import DetInferencer, inference_detector, init_detector
 

@@ -12,13 +12,12 @@ import os
 import os.path as osp
 
 import pytest
+from helpers import CONFIGS, ROOT, tiny_photos
 from installed_layout import installed_env, run_json
-from tiny_voc import write_voc2007
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PACKAGE = osp.join(ROOT, 'mmdet_fastssd')
 NAMES = sorted(osp.splitext(osp.basename(p))[0]
-               for p in glob.glob(osp.join(ROOT, 'configs', '*.py')))
+               for p in glob.glob(osp.join(CONFIGS, '*.py')))
 
 RESOLVE = '''
 import json, os.path as osp
@@ -105,7 +104,7 @@ def test_text_config_outside_the_repository_inherits_by_path(tmp_path):
     """With an editable install (where read_base() cannot see the package's
     files) a text config names the clone's config by its path."""
     from mmengine.config import Config
-    photo = osp.join(ROOT, 'configs', 'fastssd_custom_voc.py')
+    photo = osp.join(CONFIGS, 'fastssd_custom_voc.py')
     mine = tmp_path / 'mine.py'
     mine.write_text(f'_base_ = [{photo!r}]\n'
                     'model = dict(bbox_head=dict(num_classes=3))\n')
@@ -121,11 +120,7 @@ def test_user_configs_inheriting_the_plugin_train(tmp_path):
     """fastssd_voc (ImageNet start left out: no internet), fastssd_shapes and
     the photo config (shipped start) with two classes of one's own."""
     env = installed_env(str(tmp_path))
-    boxes = [(10, 20, 150, 110), (40, 5, 120, 95), (0, 30, 90, 119),
-             (60, 40, 159, 118), (20, 10, 100, 60), (5, 5, 155, 115)]
-    data = write_voc2007(str(tmp_path / 'pets'), {
-        f'p{i}': (160, 120, [(('cat', 'dog')[i % 2], box)])
-        for i, box in enumerate(boxes)}, test_ids=('p4', 'p5'))
+    data = tiny_photos(str(tmp_path / 'pets'), ('cat', 'dog'))
     names = ['fastssd_voc', 'fastssd_shapes', 'fastssd_custom_voc']
     for name in names:
         init = 'model.backbone.init_cfg' if name == 'fastssd_custom_voc' \

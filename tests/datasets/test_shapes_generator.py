@@ -192,21 +192,21 @@ def test_draw_shape_mask_fills_its_layout(name: str, params: tuple,
 
 
 def test_second_call_is_a_no_op(tmp_path) -> None:
-    voc = generate_shapes_voc(str(tmp_path), **SMALL)
+    voc = generate_shapes_voc(str(tmp_path), workers=1, **SMALL)
     marker = osp.join(voc, '.complete')
     stamp = os.stat(marker).st_mtime_ns
     os.remove(osp.join(voc, 'JPEGImages', '000000.jpg'))
-    assert generate_shapes_voc(str(tmp_path), **SMALL) == voc
+    assert generate_shapes_voc(str(tmp_path), workers=1, **SMALL) == voc
     assert os.stat(marker).st_mtime_ns == stamp
     assert not osp.exists(osp.join(voc, 'JPEGImages', '000000.jpg'))
 
 
 def test_other_params_raise_unless_overwrite(tmp_path) -> None:
-    voc = generate_shapes_voc(str(tmp_path), **SMALL)
+    voc = generate_shapes_voc(str(tmp_path), workers=1, **SMALL)
     with pytest.raises(ValueError, match=re.escape(voc)):
         generate_shapes_voc(str(tmp_path), **dict(SMALL, num_train=4))
     assert len(_ids(voc, 'trainval')) == NUM_TRAIN
-    assert generate_shapes_voc(str(tmp_path), overwrite=True,
+    assert generate_shapes_voc(str(tmp_path), overwrite=True, workers=1,
                                **dict(SMALL, num_train=4)) == voc
     assert len(_ids(voc, 'trainval')) == 4
     assert len(os.listdir(osp.join(voc, 'JPEGImages'))) == 4 + NUM_TEST
@@ -232,7 +232,7 @@ def test_interrupted_run_leaves_nothing(tmp_path, monkeypatch) -> None:
         generate_shapes_voc(str(tmp_path), workers=1, **SMALL)
     assert os.listdir(tmp_path) == []
     monkeypatch.setattr(shapes_generator, '_write_sample', real)
-    voc = generate_shapes_voc(str(tmp_path), **SMALL)
+    voc = generate_shapes_voc(str(tmp_path), workers=1, **SMALL)
     monkeypatch.setattr(shapes_generator, '_write_sample', failing)
     with pytest.raises(KeyboardInterrupt):
         generate_shapes_voc(str(tmp_path), overwrite=True, workers=1,

@@ -1,18 +1,12 @@
 """ONNX export of the shapes SSD, run with onnxruntime, against PyTorch."""
 import os.path as osp
-import subprocess
-import sys
 
 import mmcv
 import numpy as np
 import pytest
 import torch
-from zoo_helpers import (
-    ROOT,
-    SHAPES_CFG,
-    save_weights_checkpoint,
-    shapes_images,
-)
+from helpers import SHAPES_CFG, run_tool
+from zoo_helpers import save_weights_checkpoint, shapes_images
 
 from mmdet.apis import init_detector
 
@@ -41,11 +35,8 @@ def exported(tmp_path_factory, deploy_extra):
     tmp = tmp_path_factory.mktemp('onnx')
     ckpt = save_weights_checkpoint(str(tmp / 'shapes.pth'))
     out = str(tmp / 'shapes.onnx')
-    proc = subprocess.run(
-        [sys.executable, 'tools/deployment/pytorch2onnx.py', SHAPES_CFG,
-         ckpt, '--out', out, '--dynamic-batch'], cwd=ROOT, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    proc = run_tool('tools/deployment/pytorch2onnx.py', SHAPES_CFG, ckpt,
+                    '--out', out, '--dynamic-batch')
     assert (f'wrote {out}: image [B, 3, 112, 112] (BGR 0-255) -> boxes '
             '[B, 630, 4] (input pixels), scores [B, 630, 5]') in proc.stdout
     assert 'onnxruntime vs PyTorch on a random image' in proc.stdout
@@ -62,6 +53,7 @@ def network_inputs(model, images):
     return batch, [d['data_samples'].metainfo for d in data]
 
 
+@pytest.mark.e2e  # the export tool in a child process
 def test_onnxruntime_matches_pytorch(exported):
     wrapper = build_onnx_model(SHAPES_CFG, exported['ckpt'])
     batch, _ = network_inputs(wrapper.detector, exported['images'])
@@ -74,6 +66,7 @@ def test_onnxruntime_matches_pytorch(exported):
     assert ref_boxes.min() >= 0 and ref_boxes.max() <= 112
 
 
+@pytest.mark.e2e
 def test_same_detections_after_nms(exported):
     model = init_detector(SHAPES_CFG, exported['ckpt'], device='cpu')
     batch, metas = network_inputs(model, exported['images'])

@@ -4,12 +4,12 @@ import os.path as osp
 
 import pytest
 import torch
+from helpers import ROOT
 from mmengine.config import Config
 from mmengine.registry import PARAM_SCHEDULERS
 
 from mmdet_fastssd.engine import fastai_clr
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 LR = 1e-2
 
 

@@ -9,6 +9,7 @@ import os.path as osp
 
 import pytest
 import torch
+from helpers import ROOT
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
@@ -18,7 +19,6 @@ from mmdet.testing import demo_mm_inputs
 import mmdet_fastssd  # noqa: F401
 from mmdet_fastssd.models.layers.bbox_nms import grouped_nms, nms_keep
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEVICES = [
     'cpu',
     pytest.param('cuda', marks=pytest.mark.skipif(

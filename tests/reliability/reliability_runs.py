@@ -6,46 +6,13 @@ each rank's parameters) as an importable module ``reliability_test_hooks``
 next to them; configs import it through ``custom_imports`` and subprocesses
 find it through ``PYTHONPATH``.
 """
-import os
 import os.path as osp
-import subprocess
-import sys
+
+from helpers import make_shapes, run_tool, tiny_config, tool_env
 
 # the tests read the runs' checkpoints in this process too: the runtime
 # switch (allow-list), as the tools and the configs below turn it on
 import mmdet_fastssd.runtime  # noqa: F401
-from mmdet_fastssd.datasets import generate_shapes_voc
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-BASE = osp.join(ROOT, 'configs', 'fastssd_shapes.py')
-
-# 8 training images, batch 2: 4 iterations per epoch; checkpoint every epoch;
-# validation every epoch (it must not shift the training random streams)
-TINY = """
-_base_ = {base!r}
-data_root = {data!r}
-# the plugin's MMEngine fixes turned on from the config, as a user does for
-# MMDetection's own tools/train.py (the project's tools turn them on anyway)
-custom_imports = dict(
-    imports=['mmdet_fastssd', 'mmdet_fastssd.runtime',
-             'reliability_test_hooks'],
-    allow_failed_imports=False)
-model = dict(backbone=dict(base_channels=8),
-             bbox_head=dict(in_channels=32, feat_channels=32))
-train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
-                        dataset=dict(data_root=data_root))
-val_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
-                      dataset=dict(data_root=data_root))
-test_dataloader = val_dataloader
-train_cfg = dict(max_epochs={epochs}, val_interval=1)
-param_scheduler = [dict(type='OneCycleLR', eta_max=1e-3, begin=0,
-                        end={epochs}, by_epoch=True,
-                        convert_to_iter_based=True)]
-randomness = dict(seed=0, deterministic=True)
-default_hooks = dict(logger=dict(interval=1),
-                     checkpoint=dict(interval=1, max_keep_ckpts=3))
-custom_hooks = {hooks}
-"""
 
 TEST_HOOKS = '''
 import os
@@ -126,17 +93,20 @@ def tiny_setup(tmp, num_train: int = 8, num_test: int = 4) -> str:
     Returns:
         str: the data root (holds ``SHAPES``).
     """
-    data = osp.join(str(tmp), 'data')
-    generate_shapes_voc(data, num_train=num_train, num_test=num_test,
-                        img_size=112, seed=3, workers=1)
-    with open(osp.join(str(tmp), 'reliability_test_hooks.py'), 'w') as f:
+    hooks = osp.join(str(tmp), 'reliability_test_hooks.py')
+    with open(hooks, 'w') as f:
         f.write(TEST_HOOKS)
-    return data + '/'
+    return make_shapes(osp.join(str(tmp), 'data'), num_train=num_train,
+                       num_test=num_test, img_size=112)
 
 
 def write_config(path, data: str, epochs: int = 3, hooks=(),
-                 extra: str = '') -> str:
-    """Write a tiny config inheriting configs/fastssd_shapes.py.
+                 **settings) -> str:
+    """Write a tiny config (``helpers.tiny_config``) for these runs.
+
+    Batch 2 (8 training images: 4 iterations per epoch), a checkpoint after
+    every epoch, validation after every epoch (it must not shift the
+    training random streams), seeded and deterministic.
 
     Args:
         path: the config file to write.
@@ -144,41 +114,33 @@ def write_config(path, data: str, epochs: int = 3, hooks=(),
         epochs (int): max_epochs. Defaults to 3.
         hooks (Sequence[dict]): custom_hooks after the shapes config's
             ChannelsLastHook. Defaults to ().
-        extra (str): config lines appended. Defaults to ''.
+        **settings: more settings (``helpers.tiny_config``).
 
     Returns:
         str: the config path.
     """
-    hooks = [dict(type='ChannelsLastHook')] + list(hooks)
-    text = TINY.format(base=BASE, data=data, epochs=epochs,
-                       hooks=hooks) + extra
-    with open(path, 'w') as f:
-        f.write(text)
-    return str(path)
+    return tiny_config(
+        path, data, epochs=epochs, batch_size=2,
+        # the plugin's MMEngine fixes turned on from the config, as a user
+        # does for MMDetection's own tools/train.py (the project's tools turn
+        # them on anyway)
+        custom_imports=dict(
+            imports=['mmdet_fastssd', 'mmdet_fastssd.runtime',
+                     'reliability_test_hooks'],
+            allow_failed_imports=False),
+        randomness=dict(seed=0, deterministic=True),
+        default_hooks=dict(checkpoint=dict(interval=1, max_keep_ckpts=3)),
+        custom_hooks=[dict(type='ChannelsLastHook'), *hooks], **settings)
 
 
-def tool_env(tmp) -> dict:
-    """Environment for tool subprocesses: CPU only (the exact-loss and
-    two-rank checks assume it), one thread, the test hooks importable."""
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1',
-               CUDA_VISIBLE_DEVICES='')
-    env['PYTHONPATH'] = os.pathsep.join(
-        [str(tmp), ROOT] + [p for p in [env.get('PYTHONPATH')] if p])
-    env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
-    return env
-
-
-def run(args, tmp, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run ``args`` (a tool script and its arguments) from the repo root.
-
-    A ``.py`` first argument runs with this Python; stdout and stderr are
-    merged into ``stdout``.
-    """
-    cmd = [sys.executable, *args] if str(args[0]).endswith('.py') else \
-        ['bash', *args]
-    return subprocess.run(cmd, cwd=ROOT, env=tool_env(tmp), text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          timeout=timeout)
+def run(args, tmp, timeout: float = 300):
+    """Run ``args`` (a tool script and its arguments) from the repo root
+    (``helpers.run_tool``, output merged, exit status not checked): CPU
+    only (the exact-loss and two-rank checks assume it), one thread, the
+    test hooks of ``tmp`` importable."""
+    env = tool_env(tmp, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1',
+                   CUDA_VISIBLE_DEVICES='')
+    return run_tool(*args, env=env, timeout=timeout, check=False)
 
 
 def read_losses(work_dir) -> dict:

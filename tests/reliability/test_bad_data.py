@@ -3,14 +3,13 @@ refused naming each file, odd images train with a finite loss and the
 lecture's matching."""
 import os
 import os.path as osp
-import subprocess
-import sys
 import warnings
 
 import cv2
 import numpy as np
 import pytest
 import torch
+from helpers import SHAPES_CFG, make_shapes, run_tool, tiny_config
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
@@ -22,7 +21,6 @@ from mmdet_fastssd.datasets import (
     SHAPES_CLASSES,
     BadAnnotationWarning,
     CheckedVOCDataset,
-    generate_shapes_voc,
 )
 from mmdet_fastssd.datasets.xml_annotations import AnnotationError
 from mmdet_fastssd.testing.lecture import (
@@ -33,8 +31,6 @@ from mmdet_fastssd.testing.lecture import (
     to_lecture,
 )
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SHAPES_CFG = osp.join(ROOT, 'configs', 'fastssd_shapes.py')
 ANN = 'VOC2007/ImageSets/Main/trainval.txt'
 
 
@@ -84,8 +80,7 @@ def bad_box_warnings(record):
 
 
 def test_clean_folder_gives_exactly_voc_dataset_list(tmp_path):
-    generate_shapes_voc(str(tmp_path), num_train=6, num_test=2,
-                        img_size=128, seed=1)
+    make_shapes(tmp_path, num_train=6, num_test=2, seed=1)
     init_default_scope('mmdet')
     kwargs = dict(data_root=str(tmp_path), metainfo=dict(
         classes=SHAPES_CLASSES), ann_file='SHAPES/ImageSets/Main/test.txt',
@@ -312,49 +307,27 @@ def test_unknown_classes_skip_says_what_it_skipped(tmp_path):
     assert [x['bbox'] for x in dog['instances']] == [[69, 69, 89, 89]]
 
 
-TINY = """
-_base_ = {base!r}
-data_root = {data!r}
-model = dict(backbone=dict(base_channels=8),
-             bbox_head=dict(in_channels=32, feat_channels=32))
-train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
-                        dataset=dict(type='CheckedVOCDataset',
-                                     data_root=data_root))
-val_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
-                      dataset=dict(type='CheckedVOCDataset',
-                                   data_root=data_root))
-test_dataloader = val_dataloader
-train_cfg = dict(max_epochs=1, val_interval=1)
-param_scheduler = [dict(type='OneCycleLR', eta_max=1e-3, begin=0, end=1,
-                        by_epoch=True, convert_to_iter_based=True)]
-default_hooks = dict(logger=dict(interval=1))
-"""
-
-
 @pytest.mark.e2e
 def test_failed_dataset_build_leaves_nothing_to_resume(tmp_path):
+    # a set of its own: the test moves an image away
     data = tmp_path / 'data'
-    generate_shapes_voc(str(data), num_train=8, num_test=4, img_size=128,
-                        seed=3)
+    checked = dict(dataset=dict(type='CheckedVOCDataset'))
+    cfg = tiny_config(tmp_path / 'tiny.py', make_shapes(data),
+                      train_dataloader=checked, val_dataloader=checked,
+                      test_dataloader=checked)
     first = sorted((data / 'SHAPES' / 'ImageSets' / 'Main' / 'trainval.txt')
                    .read_text().split())[0]
     image = data / 'SHAPES' / 'JPEGImages' / f'{first}.jpg'
     moved = tmp_path / 'moved.jpg'
     image.rename(moved)
-    cfg = tmp_path / 'tiny.py'
-    cfg.write_text(TINY.format(base=SHAPES_CFG, data=f'{data}/'))
     work = tmp_path / 'work'
-    cmd = [sys.executable, 'tools/train.py', str(cfg), '--work-dir',
-           str(work), '--resume']
-    proc = subprocess.run(cmd, cwd=ROOT, text=True, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT)
+    cmd = ['tools/train.py', cfg, '--work-dir', work, '--resume']
+    proc = run_tool(*cmd, check=False)
     assert proc.returncode != 0
     assert f'image not found: {image}' in proc.stdout, proc.stdout[-3000:]
     left = [f for _, _, fs in os.walk(work) for f in fs]
     assert 'last_checkpoint' not in left
     assert not [f for f in left if f.endswith('.pth')]
     moved.rename(image)
-    proc = subprocess.run(cmd, cwd=ROOT, text=True, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT)
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    run_tool(*cmd)
     assert (work / 'epoch_1.pth').is_file()

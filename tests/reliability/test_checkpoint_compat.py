@@ -4,6 +4,7 @@ import re
 
 import pytest
 import torch
+from helpers import CONFIGS
 from reliability_runs import run, tiny_setup, write_config
 
 import mmdet
@@ -29,8 +30,7 @@ def test_torchvision_resnet34_state_dict_loads_every_backbone_key(tmp_path):
     path = tmp_path / 'resnet34.pth'
     torch.save(tv.state_dict(), path)
 
-    cfg = Config.fromfile(osp.join(osp.dirname(osp.dirname(osp.dirname(
-        osp.abspath(__file__)))), 'configs', 'fastssd_voc.py'))
+    cfg = Config.fromfile(osp.join(CONFIGS, 'fastssd_voc.py'))
     backbone_cfg = cfg.model.backbone
     backbone_cfg.init_cfg = dict(type='Pretrained', checkpoint=str(path))
     backbone = MODELS.build(backbone_cfg)

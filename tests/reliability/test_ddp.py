@@ -15,10 +15,8 @@ from reliability_runs import run, tiny_setup, write_config
 pytestmark = pytest.mark.e2e
 
 GLOO = ['--cfg-options', 'env_cfg.dist_cfg.backend=gloo']
-FREEZE = """
-model_wrapper_cfg = dict(type='MMDistributedDataParallel',
-                         find_unused_parameters=True)
-"""
+# frozen parameters get no gradient
+FREEZE = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
 
 
 def free_port() -> str:
@@ -39,7 +37,7 @@ def test_two_ranks_train_identically_and_test_gathers_all_images(
     # images: the sampler pads rank 1's share, the gather must drop the pad
     data = tiny_setup(tmp_path, num_train=8, num_test=5)
     cfg = write_config(
-        tmp_path / 'ddp.py', data, epochs=2, extra=FREEZE,
+        tmp_path / 'ddp.py', data, epochs=2, model_wrapper_cfg=FREEZE,
         hooks=[dict(type='FreezeScheduleHook', unfreeze_epochs=(1, 2)),
                dict(type='TestDumpParamsHook')])
     work = tmp_path / 'work'

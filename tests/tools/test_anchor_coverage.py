@@ -5,7 +5,7 @@ import os.path as osp
 import cv2
 import pytest
 import torch
-from tiny_voc import write_voc2007
+from helpers import ROOT
 
 from mmdet_fastssd.analysis.anchor_coverage import (
     best_anchor_iou,
@@ -20,7 +20,6 @@ from mmdet_fastssd.models.task_modules.prior_generators import (
 )
 from tools.analysis_tools import anchor_coverage as tool
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CUSTOM = osp.join(ROOT, 'configs', 'fastssd_custom_voc.py')
 # the photo recipe's input and anchors were the lecture's when these hand
 # values were worked out: pin them (112 px, grids 4/2/1, zooms .75/1/1.3)
@@ -106,9 +105,9 @@ def test_search_finds_the_setting_made_of_the_boxes():
 
 
 @pytest.fixture
-def tiny_set(tmp_path):
+def tiny_set(tiny_voc):
     """Hand-checkable gts: an exact 4x4 anchor, a tiny box, a whole image."""
-    return write_voc2007(str(tmp_path / 'voc'), {
+    return tiny_voc({
         'a': (224, 224, [('cat', (0, 0, 56, 56)),
                          ('dog', (100, 100, 104, 104))]),
         'b': (448, 224, [('dog', (0, 0, 447, 223))]),  # ~the image

@@ -3,12 +3,10 @@ on tiny sizes.
 
 No timing is asserted: speed goals live in the benchmark's printed table.
 """
-import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
+from helpers import make_shapes, run_tool
 
 from mmdet_fastssd.testing import lecture
 from tools.analysis_tools.benchmark import loss_cases as bl
@@ -17,14 +15,11 @@ from tools.analysis_tools.benchmark import model_cases as bm
 from tools.analysis_tools.benchmark.report import loss_targets, model_targets
 
 CPU = torch.device('cpu')
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
+@pytest.mark.e2e
 def test_runs_as_a_module_from_the_repository_root():
-    proc = subprocess.run(
-        [sys.executable, '-m', 'tools.analysis_tools.benchmark', '--help'],
-        cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert proc.returncode == 0, proc.stdout[-2000:]
+    proc = run_tool('-m', 'tools.analysis_tools.benchmark', '--help')
     assert 'usage: python -m tools.analysis_tools.benchmark' in proc.stdout
     assert '--sections' in proc.stdout
 
@@ -66,10 +61,9 @@ def test_postprocess_inference_and_train_pieces_run():
 
 
 def test_data_loader_on_tiny_shapes(tmp_path):
-    from mmdet_fastssd.datasets import generate_shapes_voc
-    generate_shapes_voc(str(tmp_path), num_train=4, num_test=2,
-                        img_size=96, seed=1)
-    loader = bm.data_loader(str(tmp_path), num_workers=0, batch_size=2)
+    data = make_shapes(tmp_path, num_train=4, num_test=2, img_size=96,
+                       seed=1)
+    loader = bm.data_loader(data, num_workers=0, batch_size=2)
     batch = next(iter(loader))
     assert batch['inputs'][0].shape[-2:] == (224, 224)
 

@@ -3,11 +3,8 @@ import importlib.util
 import os.path as osp
 
 import pytest
+from helpers import ROOT, make_shapes
 from mmengine.config import Config
-
-from mmdet_fastssd.datasets.shapes_generator import generate_shapes_voc
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def load_demo():
@@ -37,7 +34,7 @@ def test_transfer_config_starts_from_the_shipped_demo_detector():
 
 
 def test_stale_data_stops_the_demo_and_names_it(tmp_path):
-    generate_shapes_voc(str(tmp_path), num_train=2, num_test=1, img_size=32)
+    make_shapes(tmp_path, num_train=2, num_test=1, img_size=32)
     with pytest.raises(SystemExit, match=str(tmp_path)):
         load_demo().main(['--data-root', str(tmp_path)])
 

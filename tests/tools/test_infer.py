@@ -2,21 +2,14 @@
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 
 import cv2
 import mmcv
 import numpy as np
 import pytest
 import torch
-from zoo_helpers import (
-    CLASSES,
-    ROOT,
-    SHAPES_CFG,
-    save_weights_checkpoint,
-    shapes_images,
-)
+from helpers import SHAPES_CFG, run_tool
+from zoo_helpers import CLASSES, save_weights_checkpoint, shapes_images
 
 from tools.infer import main as infer_main
 
@@ -35,13 +28,11 @@ def read_lines(out_dir):
         return [json.loads(line) for line in f]
 
 
+@pytest.mark.e2e
 def test_folder_from_the_command_line(setup, tmp_path):
     out = tmp_path / 'out'
-    proc = subprocess.run(
-        [sys.executable, 'tools/infer.py', SHAPES_CFG, setup['ckpt'],
-         setup['folder'], '--out-dir', str(out), '--score-thr', '0.3'],
-        cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    proc = run_tool('tools/infer.py', SHAPES_CFG, setup['ckpt'],
+                    setup['folder'], '--out-dir', out, '--score-thr', '0.3')
     summary = proc.stdout.strip().splitlines()[-1]
     assert summary.startswith('infer: 4 images in ') and 'images/s' in summary
     assert str(out / 'predictions.jsonl') in summary

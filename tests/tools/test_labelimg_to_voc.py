@@ -2,17 +2,15 @@
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import cv2
 import numpy as np
 import pytest
+from helpers import ROOT, run_tool
 
 from mmdet_fastssd.datasets.converters.labelimg_to_voc import main, split_ids
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RACCOON = osp.join(ROOT, '..', 'shared', 'data', 'raccoon')
 
 
@@ -211,12 +209,9 @@ def test_coco_json_matches_what_voc_dataset_reads(tmp_path, capsys):
 @pytest.mark.skipif(not osp.isdir(RACCOON), reason='raccoon data absent')
 def test_raccoon_folder_converts(tmp_path):
     out = tmp_path / 'raccoon'
-    proc = subprocess.run(
-        [sys.executable, 'tools/dataset_converters/labelimg_to_voc.py',
-         osp.join(RACCOON, 'images'), osp.join(RACCOON, 'annotations'),
-         str(out)], cwd=ROOT, text=True, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT)
-    assert proc.returncode == 0, proc.stdout
+    proc = run_tool('tools/dataset_converters/labelimg_to_voc.py',
+                    osp.join(RACCOON, 'images'),
+                    osp.join(RACCOON, 'annotations'), out)
     assert ': 0 with problems' in proc.stdout
     assert 'raccoon (217 boxes)' in proc.stdout
     main_dir = out / 'VOC2007' / 'ImageSets' / 'Main'

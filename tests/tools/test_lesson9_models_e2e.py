@@ -4,49 +4,27 @@ tools/train.py (with validation) -> checkpoint -> tools/test.py --out
 import os
 import os.path as osp
 import pickle
-import subprocess
-import sys
 
 import pytest
+from helpers import CONFIGS, run_tool, tiny_config
 
-from mmdet_fastssd.datasets import generate_shapes_voc
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-TINY = """
-_base_ = '{base}'
-data_root = '{data}/'
-model = dict(backbone=dict(base_channels=8), bbox_head=dict(in_channels=32))
-train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
-                        dataset=dict(data_root=data_root))
-val_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
-                      dataset=dict(data_root=data_root))
-test_dataloader = val_dataloader
-train_cfg = dict(max_epochs=1, val_interval=1)
-# LinearLR, not the configs' OneCycleLR: mmengine pickles OneCycleLR's
-# anneal function via ``getattr``, which torch's weights_only loader refuses
-param_scheduler = [dict(type='LinearLR', start_factor=0.5, begin=0, end=1,
-                        by_epoch=True, convert_to_iter_based=True)]
-default_hooks = dict(logger=dict(interval=1))
-"""
-
-
-def run_tool(*args):
-    proc = subprocess.run([sys.executable, *args], cwd=ROOT, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    return proc.stdout
+pytestmark = pytest.mark.e2e  # each test starts training runs
 
 
 @pytest.fixture(scope='module')
-def tiny(tmp_path_factory):
+def tiny(tmp_path_factory, tiny_shapes):
     tmp = tmp_path_factory.mktemp('lesson9')
-    generate_shapes_voc(str(tmp / 'data'), num_train=8, num_test=4,
-                        img_size=128, seed=5)
     for name in ('largest_object_shapes', 'multilabel_shapes'):
-        base = osp.join(ROOT, 'configs', f'{name}.py')
-        (tmp / f'{name}.py').write_text(TINY.format(base=base,
-                                                    data=tmp / 'data'))
+        tiny_config(
+            tmp / f'{name}.py', tiny_shapes,
+            base=osp.join(CONFIGS, f'{name}.py'),
+            head=dict(in_channels=32),
+            # LinearLR, not the configs' OneCycleLR: mmengine pickles
+            # OneCycleLR's anneal function via ``getattr``, which torch's
+            # weights_only loader refuses
+            param_scheduler=[dict(type='LinearLR', start_factor=0.5,
+                                  begin=0, end=1, by_epoch=True,
+                                  convert_to_iter_based=True)])
     return tmp
 
 
@@ -54,13 +32,13 @@ def train_and_test(tiny, name):
     """Train one epoch, test the checkpoint; returns (train log, test log,
     dumped predictions, number of pictures drawn)."""
     work = tiny / f'work_{name}'
-    trained = run_tool('tools/train.py', str(tiny / f'{name}.py'),
-                       '--work-dir', str(work))
+    trained = run_tool('tools/train.py', tiny / f'{name}.py', '--work-dir',
+                       work).stdout
     assert osp.isfile(work / 'epoch_1.pth')
     results = tiny / f'{name}.pkl'
-    tested = run_tool('tools/test.py', str(tiny / f'{name}.py'),
-                      str(work / 'epoch_1.pth'), '--work-dir', str(work),
-                      '--out', str(results), '--show-dir', 'vis')
+    tested = run_tool('tools/test.py', tiny / f'{name}.py',
+                      work / 'epoch_1.pth', '--work-dir', work, '--out',
+                      results, '--show-dir', 'vis').stdout
     with open(results, 'rb') as f:
         preds = pickle.load(f)
     pictures = [f for d, _, fs in os.walk(work) if d.endswith('vis')

@@ -4,50 +4,31 @@ import json
 import math
 import os.path as osp
 import re
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pytest
 import torch
+from helpers import run_tool, tiny_config
 
-from mmdet_fastssd.datasets import generate_shapes_voc
 from tools.analysis_tools import lr_find
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-TINY = """
-_base_ = '{base}'
-data_root = '{data}/'
-work_dir = '{work}'
-model = dict(backbone=dict(base_channels=8),
-             bbox_head=dict(in_channels=32, feat_channels=16))
-train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
-                        dataset=dict(data_root=data_root))
-optim_wrapper = dict(paramwise_cfg=dict(
-    custom_keys={{'backbone': dict(lr_mult=0.1)}}))
-"""
 
 
 @pytest.fixture(scope='module')
-def tiny(tmp_path_factory):
+def tiny(tmp_path_factory, tiny_shapes):
     tmp = tmp_path_factory.mktemp('lr_find')
-    generate_shapes_voc(str(tmp / 'data'), num_train=8, num_test=4,
-                        img_size=128, seed=3)
-    (tmp / 'tiny.py').write_text(TINY.format(
-        base=osp.join(ROOT, 'configs', 'fastssd_shapes.py'),
-        data=tmp / 'data', work=tmp / 'work'))
+    tiny_config(tmp / 'tiny.py', tiny_shapes, work_dir=str(tmp / 'work'),
+                head=dict(in_channels=32, feat_channels=16),
+                optim_wrapper=dict(paramwise_cfg=dict(
+                    custom_keys={'backbone': dict(lr_mult=0.1)})))
     return tmp
 
 
+@pytest.mark.e2e
 def test_cli_writes_plot_and_suggestion_outside_work_dir(tiny):
     out = tiny / 'out'
-    proc = subprocess.run(
-        [sys.executable, 'tools/analysis_tools/lr_find.py',
-         str(tiny / 'tiny.py'), '--start-lr', '1e-5', '--end-lr', '1e-1',
-         '--num-iter', '16', '--out-dir', str(out)],
-        cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert proc.returncode == 0, proc.stdout[-4000:]
+    proc = run_tool('tools/analysis_tools/lr_find.py', tiny / 'tiny.py',
+                    '--start-lr', '1e-5', '--end-lr', '1e-1', '--num-iter',
+                    '16', '--out-dir', out)
     suggested = float(re.search(r'suggested lr: (\S+)', proc.stdout)[1])
     assert 1e-5 / 10 <= suggested <= 1e-1 / 10
     with open(out / 'lr_find.png', 'rb') as f:
@@ -58,6 +39,7 @@ def test_cli_writes_plot_and_suggestion_outside_work_dir(tiny):
     assert not (tiny / 'work').exists()  # the training work_dir
 
 
+@pytest.mark.e2e
 def test_stops_early_when_the_loss_explodes(tiny):
     result = lr_find.main([str(tiny / 'tiny.py'), '--start-lr', '1e-4',
                            '--end-lr', '1e5', '--num-iter', '60',

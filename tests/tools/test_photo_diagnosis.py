@@ -5,9 +5,9 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from helpers import ROOT
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from tiny_voc import write_voc2007
 
 from mmdet.registry import MODELS
 
@@ -20,7 +20,6 @@ from mmdet_fastssd.analysis.photo_diagnosis import (
 )
 from tools.analysis_tools import photo_diagnosis as tool
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CUSTOM = osp.join(ROOT, 'configs', 'fastssd_custom_voc.py')
 
 
@@ -82,8 +81,8 @@ def test_format_table_has_a_row_per_split():
     assert len(lines) == 4
 
 
-def test_tool_on_a_generated_folder(tmp_path, capsys):
-    root = write_voc2007(str(tmp_path / 'voc'), {
+def test_tool_on_a_generated_folder(tmp_path, tiny_voc, capsys):
+    root = tiny_voc({
         f'p{i}': (160, 120, [('cat', (10, 20, 100, 110)),
                              ('dog', (110, 10, 150, 60))]) for i in range(4)
     }, test_ids=('p3', ))

@@ -3,13 +3,12 @@ import hashlib
 import os.path as osp
 import re
 import subprocess
-import sys
 
 import pytest
 import torch
 import yaml
+from helpers import ROOT, run_tool
 from zoo_helpers import (
-    ROOT,
     publish,
     save_training_checkpoint,
     shapes_detector,
@@ -25,9 +24,8 @@ FRESH_LOAD = (
 
 def fresh_python_load(path: str) -> subprocess.CompletedProcess:
     """``torch.load(weights_only=True)`` in a Python without the plugin."""
-    return subprocess.run([sys.executable, '-c', FRESH_LOAD, path],
-                          cwd=osp.dirname(path), text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return run_tool('-c', FRESH_LOAD, path, cwd=osp.dirname(path),
+                    check=False)
 
 
 @pytest.fixture(scope='module')
@@ -80,10 +78,21 @@ def test_publishing_twice_gives_the_same_file(published, tmp_path):
     assert osp.basename(again) == osp.basename(path)
 
 
+@pytest.mark.e2e
+def test_the_command_line_prints_the_same_file(published, tmp_path):
+    src, path = published
+    proc = run_tool('tools/model_converters/publish_model.py', src,
+                    tmp_path / 'fastssd_shapes_1e')
+    printed = proc.stdout.strip().splitlines()[-1]
+    assert printed == str(tmp_path / osp.basename(path))
+    with open(printed, 'rb') as f, open(path, 'rb') as g:
+        assert f.read() == g.read()
+
+
 def test_fp16_halves_the_weights_and_loads_into_the_model(published,
                                                         tmp_path):
     src, path = published
-    half = publish(src, str(tmp_path / 'fastssd_shapes_1e'), '--fp16')
+    half = publish(src, str(tmp_path / 'fastssd_shapes_1e'), fp16=True)
     full = torch.load(path, map_location='cpu', weights_only=True)
     small = torch.load(half, map_location='cpu', weights_only=True)
     assert osp.getsize(half) < 0.6 * osp.getsize(path)
@@ -100,12 +109,11 @@ def test_fp16_halves_the_weights_and_loads_into_the_model(published,
     assert next(model.parameters()).dtype == torch.float32
 
 
+@pytest.mark.e2e
 def test_missing_input_is_named(tmp_path):
     missing = str(tmp_path / 'nope.pth')
-    proc = subprocess.run(
-        [sys.executable, 'tools/model_converters/publish_model.py', missing,
-         str(tmp_path / 'out')], cwd=ROOT, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = run_tool('tools/model_converters/publish_model.py', missing,
+                    tmp_path / 'out', check=False)
     assert proc.returncode != 0
     assert f'checkpoint file not found: {missing}' in proc.stdout
     assert not list(tmp_path.iterdir())
@@ -185,16 +193,15 @@ def test_metafile_epochs_and_batch_match_the_configs():
             model['Name']
 
 
+@pytest.mark.e2e
 def test_unsafe_input_is_refused_without_output(tmp_path):
     import argparse
     hostile = str(tmp_path / 'hostile.pth')
     # a global outside the allow-list (any class/function would do)
     torch.save(dict(state_dict={}, meta=dict(x=argparse.Namespace(a=1))),
                hostile)
-    proc = subprocess.run(
-        [sys.executable, 'tools/model_converters/publish_model.py', hostile,
-         str(tmp_path / 'out')], cwd=ROOT, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = run_tool('tools/model_converters/publish_model.py', hostile,
+                    tmp_path / 'out', check=False)
     assert proc.returncode == 1, proc.stdout[-2000:]
     assert proc.stdout.startswith('error: ') and hostile in proc.stdout
     assert 'Traceback' not in proc.stdout

@@ -5,9 +5,9 @@ import os.path as osp
 import cv2
 import pytest
 import torch
+from helpers import ROOT
 from mmengine.config import Config
 from mmengine.structures import InstanceData
-from tiny_voc import write_voc2007
 
 from mmdet.registry import TASK_UTILS
 
@@ -17,7 +17,6 @@ from mmdet_fastssd.models.task_modules.prior_generators import (
 )
 from tools.analysis_tools import show_matching as tool
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CUSTOM = osp.join(ROOT, 'configs', 'fastssd_custom_voc.py')
 # the photo recipe's input and anchors were the lecture's when these hand
 # values were worked out: pin them (112 px, grids 4/2/1, zooms .75/1/1.3)
@@ -29,10 +28,10 @@ LECTURE_GEOMETRY = [
 
 
 @pytest.fixture
-def tiny_set(tmp_path):
+def tiny_set(tiny_voc):
     """Image 1: a cat on a 4x4 anchor of cell (0, 0), a dog on a 2x2 anchor
     of cell (1, 1)."""
-    return write_voc2007(str(tmp_path / 'voc'), {
+    return tiny_voc({
         'a': (224, 224, [('cat', (30, 30, 90, 200))]),
         'b': (224, 224, [('cat', (0, 0, 56, 56)),
                          ('dog', (126, 126, 210, 210))]),

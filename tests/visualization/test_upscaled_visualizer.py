@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from helpers import ROOT
 from mmengine.config import Config, DictAction
 from mmengine.structures import InstanceData
 
@@ -19,8 +20,6 @@ from mmdet_fastssd.visualization.upscaled_visualizer import (
     scale_instances,
     upscaled_size,
 )
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def test_upscaled_size():

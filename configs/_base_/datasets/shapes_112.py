@@ -1,8 +1,7 @@
 # The embedded synthetic shapes data (VOC layout in data/shapes/SHAPES, made
-# by tools/misc/make_shapes.py or `make demo`), squished to 112 px. With the
-# narrow ResNet-18 cut after stage 3 below (stride 16) that keeps the
-# lecture's 7x7 map. Children set model.backbone=shapes_backbone and their
-# head's in_channels (= 4 x base_channels: 128).
+# by tools/misc/make_shapes.py or `make demo`), squished to 112 px: with the
+# narrow ResNet-18 of ../models/resnet18_narrow_stage3.py (stride 16) that
+# keeps the lecture's 7x7 map.
 _base_ = ['./voc07_224.py']
 
 data_root = 'data/shapes/'
@@ -54,13 +53,3 @@ val_dataloader = dict(
         ann_file='SHAPES/ImageSets/Main/test.txt',
         data_prefix=dict(sub_data_root='SHAPES/')))
 test_dataloader = val_dataloader
-
-# No pretrained weights offline: a from-scratch ResNet-18 cut after stage 3.
-shapes_backbone = dict(
-    depth=18,
-    base_channels=32,
-    num_stages=3,
-    strides=(1, 2, 2),
-    dilations=(1, 1, 1),
-    out_indices=(2, ),
-    init_cfg=None)

@@ -1,4 +1,4 @@
-# The lecture's multi-label classifier: ResNet-34 (last stage) + fastai's
+# The lecture's multilabel classifier: ResNet-34 (last stage) + fastai's
 # default head (concat pool -> BN/Dropout 0.25/Linear 512 -> ReLU ->
 # BN/Dropout 0.5/Linear C), sigmoid + binary cross entropy per class.
 _base_ = ['./resnet34_last_stage.py']

@@ -15,6 +15,11 @@
 # linearly from lr/div to lr over the first 1/cut_div of the run, then falls
 # linearly back to lr/div. A child that changes max_epochs, lr, div or the
 # freeze epochs must rewrite param_scheduler / custom_hooks too.
+#
+# The loops, Adam and auto_scale_lr are adam_onecycle.py's; the one cycle is
+# replaced by the cyclical LR.
+_base_ = ['./adam_onecycle.py']
+
 max_epochs = 20
 lr = 1e-2  # the head's LR; the lecture's value
 clr_div = 20
@@ -25,17 +30,9 @@ early_keys = ('backbone.conv1', 'backbone.bn1', 'backbone.stem',
               'backbone.layer1', 'backbone.layer2')
 late_keys = ('backbone', )
 
-# held-out mAP every 2 epochs and after the last: on VOC2007 (test about
-# the size of trainval) a validation costs about a third of a training
-# epoch on a CPU (docs/results.md), so every 2 epochs adds about a sixth
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
-                 val_interval=2)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-
+train_cfg = dict(max_epochs=max_epochs)
 optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='Adam', lr=lr, betas=(0.9, 0.99), weight_decay=1e-5),
+    optimizer=dict(lr=lr),
     paramwise_cfg=dict(custom_keys={
         'backbone.conv1': dict(lr_mult=0.01),
         'backbone.bn1': dict(lr_mult=0.01),
@@ -45,7 +42,7 @@ optim_wrapper = dict(
         'backbone': dict(lr_mult=0.1),
     }))
 
-# == fastai_clr(clr_div, clr_cut_div, max_epochs)
+# == fastai_clr(clr_div, clr_cut_div, max_epochs), in place of the one cycle
 param_scheduler = [
     dict(type='LinearLR', start_factor=1. / clr_div, end_factor=1.,
          begin=0, end=max_epochs / clr_cut_div, by_epoch=True,
@@ -63,5 +60,3 @@ custom_hooks = [
 # frozen parameters get no gradient: DDP must look for unused parameters
 model_wrapper_cfg = dict(type='MMDistributedDataParallel',
                          find_unused_parameters=True)
-
-auto_scale_lr = dict(enable=False, base_batch_size=64)

@@ -16,17 +16,9 @@ lr = 3e-3
 train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 optim_wrapper = dict(
     type='BF16AutocastOptimWrapper', optimizer=dict(lr=lr, fused=True))
+# the base's one cycle, warming up over 15% of this length
 param_scheduler = [
-    dict(
-        type='OneCycleLR',
-        eta_max=lr,
-        pct_start=0.15,
-        div_factor=20,
-        final_div_factor=100,
-        anneal_strategy='linear',
-        begin=0,
-        end=max_epochs,
-        by_epoch=True,
-        convert_to_iter_based=True)
+    dict(_base_.param_scheduler[0], eta_max=lr, pct_start=0.15,
+         end=max_epochs)
 ]
 custom_hooks = [dict(type='ChannelsLastHook')]

@@ -1,4 +1,4 @@
-"""fastai's multi-label figures: accuracy_thresh and per-class AP."""
+"""fastai's multilabel figures: accuracy_thresh and per-class AP."""
 from typing import List, Optional, Sequence
 
 import numpy as np

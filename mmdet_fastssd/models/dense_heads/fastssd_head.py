@@ -11,11 +11,15 @@ from mmdet.models.dense_heads.base_dense_head import BaseDenseHead
 from mmdet.registry import MODELS, TASK_UTILS
 from mmdet.utils import InstanceList, OptConfigType, OptInstanceList
 
-from ..layers import OutConv, StdConv
-from ..utils import INPUT_SHAPE_KEYS, meta_scales, pad_gt_instances
+from ..layers import OutConv, StdConv, batched_detections
+from ..utils import (
+    INPUT_SHAPE_KEYS,
+    assigned_targets,
+    meta_scales,
+    pad_gt_instances,
+    positive_box_weights,
+)
 from ..utils.class_layers import ClassLayersMixin
-from .fastssd_postprocess import batched_detections
-from .fastssd_targets import assigned_targets, positive_box_weights
 
 DEFAULT_TEST_CFG = dict(score_thr=0.02, nms_pre=1000,
                         nms=dict(type='nms', iou_threshold=0.45),

@@ -1,4 +1,4 @@
-"""The lecture's multi-label classifier as a head of a SingleStageDetector."""
+"""The lecture's multilabel classifier as a head of a SingleStageDetector."""
 from typing import List, Tuple
 
 import torch
@@ -11,17 +11,9 @@ from mmdet.models.dense_heads.base_dense_head import BaseDenseHead
 from mmdet.registry import MODELS
 from mmdet.utils import InstanceList, OptConfigType, OptInstanceList
 
+from ..layers import AdaptiveConcatPool2d
 from ..utils import meta_scales, multi_hot
 from ..utils.class_layers import ClassLayersMixin
-
-
-class AdaptiveConcatPool2d(nn.Module):
-    """fastai's pooling: global max and global average, concatenated."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Returns [B, 2 * C_in, 1, 1] (max first, then average)."""
-        return torch.cat([x.amax((2, 3), keepdim=True),
-                          x.mean((2, 3), keepdim=True)], 1)
 
 
 @MODELS.register_module()
@@ -29,7 +21,7 @@ class MultiLabelHead(ClassLayersMixin, BaseDenseHead):
     """Which classes an image contains: sigmoid + BCE per class.
 
     The head is fastai's default ``ConvLearner.pretrained`` head, which the
-    lecture's multi-label model used: ``AdaptiveConcatPool2d -> Flatten ->
+    lecture's multilabel model used: ``AdaptiveConcatPool2d -> Flatten ->
     BatchNorm1d(2 * C_in) -> Dropout(0.25) -> Linear(2 * C_in, 512) -> ReLU
     -> BatchNorm1d(512) -> Dropout(0.5) -> Linear(512, C)``. Targets are
     multi-hot rows built from ``gt_instances.labels``.

@@ -6,6 +6,7 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from helpers import ROOT
 from mmengine.config import Config
 
 from mmdet.registry import TRANSFORMS
@@ -13,8 +14,6 @@ from mmdet.structures.bbox import HorizontalBoxes
 
 import mmdet_fastssd  # noqa: F401
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
 H, W = 96, 128
 RECT = (70, 15, 110, 45)  # x1, y1, x2, y2: off centre, so direction matters
 

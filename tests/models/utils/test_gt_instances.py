@@ -13,7 +13,7 @@ from mmdet_fastssd.models.utils import (
 )
 from mmdet_fastssd.testing.lecture import (
     get_lrg,
-    multi_label_targets,
+    multilabel_targets,
     to_lecture,
 )
 
@@ -116,7 +116,7 @@ def test_multi_hot_counts_a_class_once_and_empty_images():
     labels = [[0, 3, 3, 3], [], [4, 1], [2]]
     target = multi_hot([torch.tensor(ls, dtype=torch.long) for ls in labels],
                        5, torch.zeros(1))
-    assert torch.equal(target, multi_label_targets(labels, 5))
+    assert torch.equal(target, multilabel_targets(labels, 5))
     assert target.tolist()[0] == [1., 0., 0., 1., 0.]
     assert target.tolist()[1] == [0.] * 5
 

@@ -1,34 +1,23 @@
 """FreezeScheduleHook: fastai's freeze / freeze_to(-2) / unfreeze by epoch."""
-import os.path as osp
 from types import SimpleNamespace
 
 import pytest
 import torch
 import torch.nn as nn
-from mmengine.config import Config
+from helpers import tiny_detector
 from mmengine.hooks import Hook
 from mmengine.model import BaseModel
-from mmengine.registry import init_default_scope
 from mmengine.runner import EpochBasedTrainLoop, Runner
 from torch.utils.data import Dataset
 
-from mmdet.registry import HOOKS, MODELS
+from mmdet.registry import HOOKS
 
 import mmdet_fastssd  # noqa: F401
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # the lecture's groups, written out for mmdet's 3-stage shapes ResNet
 EARLY = ('backbone.conv1.', 'backbone.bn1.', 'backbone.layer1.',
          'backbone.layer2.')
 LATE = ('backbone.layer3.', )
-
-
-def tiny_detector():
-    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'fastssd_shapes.py'))
-    cfg.model.backbone.base_channels = 8
-    cfg.model.bbox_head.update(in_channels=32, feat_channels=16)
-    init_default_scope('mmdet')
-    return MODELS.build(cfg.model)
 
 
 def group_of(name):
@@ -184,6 +173,7 @@ class Recorder(Hook):
             if not torch.equal(p, self.start[n])}
 
 
+@pytest.mark.e2e
 def test_in_a_real_runner(tmp_path):
     recorder = Recorder()
     runner = Runner(

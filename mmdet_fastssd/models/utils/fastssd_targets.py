@@ -1,6 +1,6 @@
 """Batch-level targets of the FastSSD head: class labels and box-loss weights.
 
-The padded gts they index come from ``models.utils.pad_gt_instances``.
+The padded gts they index come from ``pad_gt_instances`` (gt_instances.py).
 """
 from typing import Tuple
 

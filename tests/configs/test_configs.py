@@ -3,6 +3,7 @@ import glob
 import os.path as osp
 
 import pytest
+from helpers import ROOT
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
@@ -10,7 +11,6 @@ from mmdet.registry import DATASETS, METRICS, MODELS
 
 import mmdet_fastssd  # noqa: F401
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', '*.py')))
 
 

@@ -1,24 +1,12 @@
 """ChannelsLastHook: NHWC weights, same outputs, optimizer state follows."""
-import os.path as osp
 from types import SimpleNamespace
 
 import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
+from helpers import tiny_detector
 
-from mmdet.registry import HOOKS, MODELS
+from mmdet.registry import HOOKS
 
 import mmdet_fastssd  # noqa: F401
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def tiny_detector():
-    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'fastssd_shapes.py'))
-    cfg.model.backbone.base_channels = 8
-    cfg.model.bbox_head.update(in_channels=32, feat_channels=16)
-    init_default_scope('mmdet')
-    return MODELS.build(cfg.model).eval()
 
 
 def conv_weights(model):
@@ -27,7 +15,7 @@ def conv_weights(model):
 
 def test_converts_weights_and_keeps_outputs():
     torch.manual_seed(0)
-    model = tiny_detector()
+    model = tiny_detector().eval()
     x = torch.randn(2, 3, 112, 112)
     before = [t.detach().clone() for t in model(x, mode='tensor')[0]]
     params = list(model.parameters())
@@ -45,7 +33,7 @@ def test_converts_weights_and_keeps_outputs():
 
 
 def test_disabled_leaves_model_alone():
-    model = tiny_detector()
+    model = tiny_detector().eval()
     HOOKS.build(dict(type='ChannelsLastHook', enabled=False)).before_run(
         SimpleNamespace(model=model))
     assert all(w.is_contiguous() for w in conv_weights(model))
@@ -63,7 +51,8 @@ def test_adam_state_and_checkpoint_round_trip():
     w = conv_weights(model)[0]
     assert optim.state[w]['exp_avg'].is_contiguous(
         memory_format=torch.channels_last)
-    fresh = tiny_detector()  # contiguous weights load a channels-last state
+    # contiguous weights load a channels-last state
+    fresh = tiny_detector().eval()
     fresh.load_state_dict(model.state_dict())
     for a, b in zip(fresh.state_dict().values(), model.state_dict().values()):
         assert torch.equal(a, b)

@@ -1,10 +1,9 @@
 """The lecture recipe's configs: differential LRs on the right parameters,
 the same grouping in the freeze hook, and the recipe / k=1 VOC configs."""
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
+from helpers import CONFIGS, run_tool
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
@@ -12,11 +11,9 @@ from mmengine.registry import init_default_scope
 from mmdet.registry import HOOKS, MODELS
 
 import mmdet_fastssd  # noqa: F401
-from mmdet_fastssd.datasets import generate_shapes_voc
 from mmdet_fastssd.engine import fastai_clr, layer_group_index
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-RECIPE = osp.join(ROOT, 'configs', '_base_', 'schedules', 'lecture_recipe.py')
+RECIPE = osp.join(CONFIGS, '_base_', 'schedules', 'lecture_recipe.py')
 # the lecture's groups, written out: fastai cuts torchvision's ResNet after
 # layer2 (child 6); mmdet names the stem conv1/bn1
 EARLY = ('backbone.conv1.', 'backbone.bn1.', 'backbone.layer1.',
@@ -24,7 +21,7 @@ EARLY = ('backbone.conv1.', 'backbone.bn1.', 'backbone.layer1.',
 
 
 def load(name):
-    return Config.fromfile(osp.join(ROOT, 'configs', name))
+    return Config.fromfile(osp.join(CONFIGS, name))
 
 
 def expected_mult(name):
@@ -99,11 +96,10 @@ def test_k1_config_is_the_lectures_first_ssd():
     assert head.prior_generator.flat_priors()[0].shape == (16, 4)
 
 
-def test_recipe_trains_end_to_end(tmp_path):
+@pytest.mark.e2e
+def test_recipe_trains_end_to_end(tmp_path, tiny_shapes):
     """Shapes model + the recipe base + the recipe's augmentations, run by
     tools/train.py on 8 tiny images for 3 epochs (freeze phases 0/1/2)."""
-    generate_shapes_voc(str(tmp_path / 'data'), num_train=8, num_test=4,
-                        img_size=128, seed=3)
     cfg = load('fastssd_shapes.py')
     recipe = Config.fromfile(RECIPE)
     pipeline = load('fastssd_recipe_voc.py').train_pipeline
@@ -113,20 +109,17 @@ def test_recipe_trains_end_to_end(tmp_path):
                    bbox_head=dict(in_channels=32, feat_channels=16)),
         train_dataloader=dict(
             batch_size=4, num_workers=0, persistent_workers=False,
-            dataset=dict(data_root=f'{tmp_path}/data/', pipeline=pipeline)),
+            dataset=dict(data_root=tiny_shapes, pipeline=pipeline)),
         val_dataloader=dict(num_workers=0, persistent_workers=False,
-                            dataset=dict(data_root=f'{tmp_path}/data/')),
+                            dataset=dict(data_root=tiny_shapes)),
         train_cfg=dict(max_epochs=3, val_interval=3)))
     cfg.test_dataloader = cfg.val_dataloader
     cfg.optim_wrapper = recipe.optim_wrapper
     cfg.param_scheduler = fastai_clr(20, 3, 3)  # 2 iterations per epoch
     cfg.custom_hooks = [dict(recipe.custom_hooks[0], unfreeze_epochs=(1, 2))]
     cfg.dump(str(tmp_path / 'tiny_recipe.py'))
-    proc = subprocess.run(
-        [sys.executable, 'tools/train.py', str(tmp_path / 'tiny_recipe.py'),
-         '--work-dir', str(tmp_path / 'work')], cwd=ROOT, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert proc.returncode == 0, proc.stdout[-4000:]
+    proc = run_tool('tools/train.py', tmp_path / 'tiny_recipe.py',
+                    '--work-dir', tmp_path / 'work')
     for epoch, frozen in ((0, 2), (1, 1), (2, 0)):
         assert (f'FreezeScheduleHook: epoch {epoch}: {frozen} of 2 backbone '
                 'groups frozen') in proc.stdout

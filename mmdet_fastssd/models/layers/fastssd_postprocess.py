@@ -6,8 +6,8 @@ from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from ..layers import nms_keep
 from ..utils import INPUT_SHAPE_KEYS, meta_scales
+from .bbox_nms import nms_keep
 
 
 def top_candidates(scores: Tensor, cfg: ConfigDict):
@@ -61,7 +61,7 @@ def batched_detections(boxes: Tensor, scores: Tensor,
             ``img_shape``, and with ``rescale`` ``scale_factor`` and
             ``ori_shape``.
         cfg (ConfigDict): ``score_thr``, ``nms_pre``, ``nms``, ``max_per_img``;
-            ``nms`` as ``layers.bbox_nms.nms_keep`` takes it (mmcv's
+            ``nms`` as ``bbox_nms.nms_keep`` takes it (mmcv's
             ``batched_nms``, or ``dict(type='grouped_nms', ...)``).
         rescale (bool): map boxes to the original image. Defaults to False.
         with_nms (bool): Defaults to True.

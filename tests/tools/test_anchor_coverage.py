@@ -26,7 +26,7 @@ CUSTOM = osp.join(ROOT, 'configs', 'fastssd_custom_voc.py')
 LECTURE_GEOMETRY = [
     'model.bbox_head.anchor_generator.grid_sizes=(4,2,1)',
     'model.bbox_head.anchor_generator.zooms=(0.75,1.0,1.3)',
-    'train_dataloader.dataset.pipeline.2.scale=(112,112)',
+    'train_dataloader.dataset.pipeline.4.scale=(112,112)',  # Resize
 ]
 
 

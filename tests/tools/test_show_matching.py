@@ -23,7 +23,7 @@ CUSTOM = osp.join(ROOT, 'configs', 'fastssd_custom_voc.py')
 LECTURE_GEOMETRY = [
     'model.bbox_head.anchor_generator.grid_sizes=(4,2,1)',
     'model.bbox_head.anchor_generator.zooms=(0.75,1.0,1.3)',
-    'train_dataloader.dataset.pipeline.2.scale=(112,112)',
+    'train_dataloader.dataset.pipeline.4.scale=(112,112)',  # Resize
 ]
 
 
@@ -50,9 +50,10 @@ def test_writes_the_matching_picture(tiny_set, tmp_path, capsys):
     res = tool.main([CUSTOM, '--index', '1', '--out', out] +
                     options(tiny_set))
     sample, match = res['sample'], res['match']
-    # squished to 112 px without the random flip/rotation/lighting
+    # squished to 112 px without the random crops, flip and colours
     assert sample['input_hw'] == (112, 112)
-    assert sample['dropped'] == ['RandomFlip', 'Rotate', 'RandomLighting']
+    assert sample['dropped'] == ['Expand', 'MinIoURandomCrop', 'RandomFlip',
+                                 'PhotoMetricDistortion']
     torch.testing.assert_close(sample['boxes'], torch.tensor(
         [[0., 0., 28., 28.], [63., 63., 105., 105.]]))
     assert sample['labels'].tolist() == [0, 1]

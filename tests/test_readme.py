@@ -9,6 +9,7 @@ import json
 import os.path as osp
 import re
 
+import pytest
 from helpers import ROOT, tiny_photos
 from installed_layout import installed_env, run_json
 from mmengine.config import Config
@@ -68,6 +69,7 @@ print(json.dumps(dict(
 '''
 
 
+@pytest.mark.e2e
 def test_readme_config_resolves_outside_the_repository(tmp_path):
     """In a folder of its own, with the plugin laid out as installed."""
     user = tmp_path / 'my_project'

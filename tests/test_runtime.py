@@ -9,6 +9,7 @@ backends, the launcher and the DDP wrapper are MMEngine's own after
 """
 import json
 
+import pytest
 from helpers import run_tool
 
 PROBE = '''
@@ -56,6 +57,7 @@ def probe():
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.e2e
 def test_import_registers_only_and_the_runtime_switch_changes_mmengine():
     shipped, plugin, runtime = probe()
     # import mmdet_fastssd: MMEngine exactly as it ships

@@ -93,6 +93,7 @@ def test_mim_folder_links_to_the_repository_files():
             osp.realpath(osp.join(ROOT, name)), name
 
 
+@pytest.mark.e2e
 def test_pure_python_configs_resolve_as_the_text_configs(tmp_path):
     env = installed_env(str(tmp_path))
     same = run_json(RESOLVE.format(root=ROOT, names=NAMES), str(tmp_path),

@@ -241,6 +241,7 @@ def test_interrupted_run_leaves_nothing(tmp_path, monkeypatch) -> None:
     assert len(_ids(voc, 'trainval')) == NUM_TRAIN
 
 
+@pytest.mark.e2e
 def test_worker_errors_reach_the_caller(tmp_path) -> None:
     """A failure inside a drawing process is raised, not swallowed."""
     params = dict(seed=SEED, img_size=IMG_SIZE)

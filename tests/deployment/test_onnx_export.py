@@ -119,6 +119,7 @@ def test_detections_are_class_aware_and_limited():
     assert none['bboxes'].shape == (0, 4)
 
 
+@pytest.mark.e2e
 def test_latency_function_runs_both(deploy_extra):
     row = onnx_vs_pytorch_latency(SHAPES_CFG, warmup=1, repeats=2)
     assert row['input'] == (112, 112) and row['anchors'] == 630
@@ -127,6 +128,7 @@ def test_latency_function_runs_both(deploy_extra):
     assert row['max_abs_scores'] < SCORE_ATOL
 
 
+@pytest.mark.e2e
 def test_benchmark_onnx_section(monkeypatch, deploy_extra):
     from tools.analysis_tools.benchmark import onnx_cases
     monkeypatch.setattr(onnx_cases, 'MODELS',

@@ -47,6 +47,7 @@ def test_stock_shim_gives_ssdhead_the_same_anchors():
                           priors * bl.INPUT)
 
 
+@pytest.mark.e2e
 def test_postprocess_inference_and_train_pieces_run():
     bm.postprocess_fn(2, CPU)()
     for cfg, size in ((bm.FASTSSD_CFG, 224), (bm.SSD300_CFG, 300)):

@@ -43,6 +43,7 @@ def test_published_name_carries_its_sha256(published):
         assert hashlib.sha256(f.read()).hexdigest()[:8] == match.group(1)
 
 
+@pytest.mark.e2e
 def test_published_loads_without_the_plugin(published):
     src, path = published
     proc = fresh_python_load(path)

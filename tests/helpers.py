@@ -90,6 +90,28 @@ PHOTO_BOXES = [(10, 20, 150, 110), (40, 5, 120, 95), (0, 30, 90, 119),
                (60, 40, 159, 118), (20, 10, 100, 60), (5, 5, 155, 115)]
 
 
+def voc_xml(objects, size=(100, 80), filename=None) -> str:
+    """The text of a LabelImg / Pascal VOC XML file.
+
+    Args:
+        objects: ``(name, (xmin, ymin, xmax, ymax))`` or ``(name, box,
+            difficult)``; coordinates as numbers or as text.
+        size: ``(width, height)``, or None for no ``<size>``. Defaults to
+            (100, 80).
+        filename: the ``<filename>``, or None for none. Defaults to None.
+    """
+    size_xml = '' if size is None else (
+        f'<size><width>{size[0]}</width><height>{size[1]}</height>'
+        '<depth>3</depth></size>')
+    name = '' if filename is None else f'<filename>{filename}</filename>'
+    objs = ''.join(
+        f'<object><name>{o[0]}</name><difficult>{o[2] if len(o) > 2 else 0}'
+        f'</difficult><bndbox><xmin>{o[1][0]}</xmin><ymin>{o[1][1]}</ymin>'
+        f'<xmax>{o[1][2]}</xmax><ymax>{o[1][3]}</ymax></bndbox></object>'
+        for o in objects)
+    return f'<annotation>{name}{size_xml}{objs}</annotation>'
+
+
 def tiny_photos(root: str, classes: Sequence[str] = ('raccoon', )) -> str:
     """Six 160x120 "photos" of one box each, the classes in turn; four to
     train on (two iterations at batch 2), ``p4`` and ``p5`` held out.

@@ -118,6 +118,24 @@ def map_to_ground_truth(overlaps: Tensor) -> Tuple[Tensor, Tensor]:
     return gt_overlap, gt_idx
 
 
+def lecture_match(gt_xyxy: Tensor, thresh: float,
+                  grids: Sequence[int] = (4, 2, 1)) -> Tensor:
+    """The lecture's matching on one image: gt index per anchor, -1 if none.
+
+    Args:
+        gt_xyxy (Tensor): ground truths [G, 4], x1y1x2y2 fractions.
+        thresh (float): overlap above which an anchor is matched.
+        grids (Sequence[int]): anchor grids. Defaults to (4, 2, 1).
+
+    Returns:
+        Tensor: gt index [A] (forced matches included), -1 unmatched.
+    """
+    anchors, _ = lecture_anchors(grids=grids)
+    anchor_cnr = hw2corners(anchors[:, :2], anchors[:, 2:])
+    gt_overlap, gt_idx = map_to_ground_truth(
+        jaccard(to_lecture(gt_xyxy), anchor_cnr))
+    return torch.where(gt_overlap > thresh, gt_idx, -1)
+
 def bce_loss(pred: Tensor, targ: Tensor, num_classes: int,
              focal: bool = False, alpha: float = 0.25,
              gamma: float = 2.0) -> Tensor:

@@ -2,6 +2,7 @@
 import math
 
 import pytest
+from helpers import voc_xml
 
 from mmdet_fastssd.datasets.xml_annotations import (
     INVERTED,
@@ -16,22 +17,10 @@ from mmdet_fastssd.datasets.xml_annotations import (
 )
 
 
-def xml_text(objects, size=(100, 80), filename='a.jpg'):
-    """objects: (name, (xmin, ymin, xmax, ymax) as text, difficult)."""
-    size_xml = '' if size is None else (
-        f'<size><width>{size[0]}</width><height>{size[1]}</height>'
-        '<depth>3</depth></size>')
-    objs = ''.join(
-        f'<object><name>{n}</name><difficult>{d}</difficult><bndbox>'
-        f'<xmin>{b[0]}</xmin><ymin>{b[1]}</ymin><xmax>{b[2]}</xmax>'
-        f'<ymax>{b[3]}</ymax></bndbox></object>' for n, b, d in objects)
-    return (f'<annotation><folder>x</folder><filename>{filename}</filename>'
-            f'{size_xml}{objs}</annotation>')
-
-
 def write(tmp_path, objects, name='a.xml', **kwargs):
+    """objects: (name, (xmin, ymin, xmax, ymax) as text, difficult)."""
     path = tmp_path / name
-    path.write_text(xml_text(objects, **kwargs))
+    path.write_text(voc_xml(objects, **dict(dict(filename='a.jpg'), **kwargs)))
     return str(path)
 
 

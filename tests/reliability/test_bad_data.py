@@ -24,11 +24,7 @@ from mmdet_fastssd.datasets import (
 )
 from mmdet_fastssd.datasets.xml_annotations import AnnotationError
 from mmdet_fastssd.testing.lecture import (
-    hw2corners,
-    jaccard,
-    lecture_anchors,
-    map_to_ground_truth,
-    to_lecture,
+    lecture_match,
 )
 
 ANN = 'VOC2007/ImageSets/Main/trainval.txt'
@@ -208,15 +204,6 @@ def crowded_objects(num=300, seed=0):
     return [(str(n), (int(a), int(b), int(min(a + c, 224)),
                       int(min(b + d, 224))), 0)
             for n, a, b, c, d in zip(names, x1, y1, w, h)]
-
-
-def lecture_match(gt_fracs, thresh, grids):
-    """The lecture's rule on one image: gt index per anchor, -1 if none."""
-    anchors, _ = lecture_anchors(grids=grids)
-    anchor_cnr = hw2corners(anchors[:, :2], anchors[:, 2:])
-    gt_overlap, gt_idx = map_to_ground_truth(
-        jaccard(to_lecture(gt_fracs), anchor_cnr))
-    return torch.where(gt_overlap > thresh, gt_idx, -1)
 
 
 def test_empty_difficult_and_300_object_images(tmp_path):

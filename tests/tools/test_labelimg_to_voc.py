@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import cv2
 import numpy as np
 import pytest
-from helpers import ROOT, run_tool
+from helpers import ROOT, run_tool, voc_xml
 
 from mmdet_fastssd.datasets.converters.labelimg_to_voc import main, split_ids
 
@@ -18,17 +18,6 @@ def image_bytes(width=100, height=80, ext='.jpg'):
     img = np.zeros((height, width, 3), np.uint8)
     cv2.rectangle(img, (10, 10), (50, 40), (0, 200, 0), -1)
     return cv2.imencode(ext, img)[1].tobytes()
-
-
-def xml_text(objects, size=(100, 80), filename=None):
-    size_xml = '' if size is None else (
-        f'<size><width>{size[0]}</width><height>{size[1]}</height></size>')
-    name = f'<filename>{filename}</filename>' if filename else ''
-    objs = ''.join(
-        f'<object><name>{n}</name><difficult>0</difficult><bndbox>'
-        f'<xmin>{b[0]}</xmin><ymin>{b[1]}</ymin><xmax>{b[2]}</xmax>'
-        f'<ymax>{b[3]}</ymax></bndbox></object>' for n, b in objects)
-    return f'<annotation>{name}{size_xml}{objs}</annotation>'
 
 
 def make_folder(root, files):
@@ -45,28 +34,28 @@ def make_folder(root, files):
 
 
 def good_files(num=5):
-    return {f'good{i}': (image_bytes(), xml_text(
+    return {f'good{i}': (image_bytes(), voc_xml(
         [('cat', (11, 11, 51, 41)), ('dog', (60, 20, 90, 70))]), '.jpg')
         for i in range(num)}
 
 
 FIXABLE = {
-    'boxes': (image_bytes(), xml_text([
+    'boxes': (image_bytes(), voc_xml([
         ('cat', ('nan', 10, 50, 40)),     # 0 dropped
         ('cat', (-4, 10, 120, 40)),       # 1 clipped to (0, 10, 100, 40)
         ('dog', (60, 70, 90, 20)),        # 2 inverted: dropped
         ('dog', (30, 30, 30, 50)),        # 3 zero area: dropped
         ('dog', (5, 5, 25, 25))]), '.jpg'),
-    'nosize': (image_bytes(), xml_text([('cat', (1, 1, 9, 9))],
+    'nosize': (image_bytes(), voc_xml([('cat', (1, 1, 9, 9))],
                                        size=None), '.jpg'),
-    'png': (image_bytes(ext='.png'), xml_text([('dog', (2, 2, 20, 20))]),
+    'png': (image_bytes(ext='.png'), voc_xml([('dog', (2, 2, 20, 20))]),
             '.png'),
 }
 BROKEN = {
     'malformed': (image_bytes(), '<annotation><object>', '.jpg'),
-    'orphan': (None, xml_text([('cat', (1, 1, 9, 9))]), '.jpg'),
-    'cut': (image_bytes()[:-200], xml_text([('cat', (1, 1, 9, 9))]), '.jpg'),
-    'unnamed': (image_bytes(), xml_text([('', (1, 1, 9, 9))]), '.jpg'),
+    'orphan': (None, voc_xml([('cat', (1, 1, 9, 9))]), '.jpg'),
+    'cut': (image_bytes()[:-200], voc_xml([('cat', (1, 1, 9, 9))]), '.jpg'),
+    'unnamed': (image_bytes(), voc_xml([('', (1, 1, 9, 9))]), '.jpg'),
     'unlabelled': (image_bytes(), None, '.jpg'),
 }
 

@@ -5,11 +5,7 @@ from mmdet.registry import TASK_UTILS
 
 import mmdet_fastssd  # noqa: F401
 from mmdet_fastssd.testing.lecture import (
-    hw2corners,
-    jaccard,
-    lecture_anchors,
-    map_to_ground_truth,
-    to_lecture,
+    lecture_match,
 )
 
 GRID = torch.tensor([[0., 0., 1., 1.], [1., 0., 2., 1.],
@@ -57,14 +53,6 @@ def test_padding_and_empty_gts_are_background():
     inds, _ = a.assign_batch(GRID, torch.zeros(2, 0, 4),
                              torch.zeros(2, 0, dtype=torch.bool))
     assert inds.shape == (2, 4) and (inds == -1).all()
-
-
-def lecture_match(gt_xyxy, thr):
-    anchors, _ = lecture_anchors()
-    anchor_cnr = hw2corners(anchors[:, :2], anchors[:, 2:])
-    gt_overlap, gt_idx = map_to_ground_truth(jaccard(to_lecture(gt_xyxy),
-                                                     anchor_cnr))
-    return torch.where(gt_overlap > thr, gt_idx, -1)
 
 
 def random_gts(batch, max_gts, gen):

@@ -80,14 +80,10 @@ train_pipeline = [
         hue_delta=18),
     dict(type='PackDetInputs')
 ]
+# the base's test pipeline (load, squish, annotations, pack) at img_scale
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=False),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor'))
+    dict(step, scale=img_scale) if step['type'] == 'Resize' else step
+    for step in _base_.test_pipeline
 ]
 train_dataloader = dict(
     batch_size=16,

@@ -121,8 +121,8 @@ class BatchedMinIoURandomCrop(BaseTransform):
         patches = np.stack([left, top, left + new_w, top + new_h],
                            axis=1).astype(np.int64)  # [T, 4]
         ratio = new_h / new_w
-        ok = ((ratio >= 0.5) & (ratio <= 2) &
-              (patches[:, 2] > patches[:, 0]) & (patches[:, 3] > patches[:, 1]))
+        sides = patches[:, 2:] > patches[:, :2]  # [T, 2]: no line crops
+        ok = (ratio >= 0.5) & (ratio <= 2) & sides.all(1)
         return patches[ok]
 
     def pick(self, patches: np.ndarray, boxes: np.ndarray,

@@ -1,13 +1,16 @@
 """BatchedMinIoURandomCrop: mmdet's min-IoU crop with its trials at once."""
 import numpy as np
 import pytest
+
 from mmdet.datasets.transforms import MinIoURandomCrop
 from mmdet.structures.bbox import HorizontalBoxes, bbox_overlaps
 
 import mmdet_fastssd  # noqa: F401
 from mmdet_fastssd.datasets.transforms import BatchedMinIoURandomCrop
 from mmdet_fastssd.datasets.transforms.batched_min_iou_crop import (
-    centers_inside, patch_ious)
+    centers_inside,
+    patch_ious,
+)
 
 
 def sample(boxes, labels=None, w=200, h=100):

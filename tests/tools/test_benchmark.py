@@ -83,3 +83,18 @@ def test_targets_and_report(tmp_path):
                            '--out', str(out)]) == 0
     text = out.read_text()
     assert 'Targets' in text and 'Post-processing' in text and 'MISS' in text
+
+
+def test_crop_section_times_all_three_on_one_crowded_photo():
+    from tools.analysis_tools.benchmark.crop_cases import (
+        NUM_BOXES,
+        crop_section,
+        crowded_sample,
+    )
+    sample = crowded_sample()
+    assert sample['img'].shape == (480, 640, 3)
+    assert len(sample['gt_bboxes']) == NUM_BOXES
+    res = {}
+    table = crop_section(quick=True, res=res)
+    assert [r[1] for r in table.rows] == ['all', 'all', 'any']
+    assert len(res) == 3 and all(v > 0 for v in res.values())

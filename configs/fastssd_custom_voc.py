@@ -51,11 +51,14 @@ max_iters = 1200
 val_interval = 100
 lr = 4e-3
 
-# The SSD paper's augmentation as in mmdet's SSD configs: zoom out (Expand:
-# the photo on a canvas up to twice its size, filled with the mean pixel),
-# crop so that every kept box overlaps the crop by a random minimum IoU,
-# squish to img_scale, flip, then jitter brightness, contrast, saturation
-# and hue. Keep only the flips your objects allow (photos: horizontal).
+# The SSD paper's augmentation: zoom out (Expand: the photo on a canvas up
+# to twice its size, filled with the mean pixel), crop so that at least one
+# box overlaps the crop by a random minimum IoU (the paper's rule; mmdet's
+# MinIoURandomCrop asks it of every box, which a crowded photo never meets,
+# and tries its crops one at a time: the plugin's BatchedMinIoURandomCrop
+# checks them at once), squish to img_scale, flip, then jitter brightness,
+# contrast, saturation and hue. Keep only the flips your objects allow
+# (photos: horizontal).
 # Decoded photos are kept in memory (up to 2 GiB): later passes skip JPEG
 # decoding.
 train_pipeline = [
@@ -67,9 +70,10 @@ train_pipeline = [
         to_rgb=True,
         ratio_range=(1, 2)),
     dict(
-        type='MinIoURandomCrop',
+        type='BatchedMinIoURandomCrop',
         min_ious=(0.1, 0.3, 0.5, 0.7, 0.9),
-        min_crop_size=0.3),
+        min_crop_size=0.3,
+        iou_rule='any'),
     dict(type='Resize', scale=img_scale, keep_ratio=False),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(

@@ -53,8 +53,10 @@ def test_resolves_to_the_raccoon_folder_and_the_shapes_model():
     # the SSD paper's augmentation, geometric steps before the squish
     assert [t.type for t in cfg.train_pipeline] == [
         'CachedLoadImageFromFile', 'LoadAnnotations', 'Expand',
-        'MinIoURandomCrop', 'Resize', 'RandomFlip', 'PhotoMetricDistortion',
-        'PackDetInputs']
+        'BatchedMinIoURandomCrop', 'Resize', 'RandomFlip',
+        'PhotoMetricDistortion', 'PackDetInputs']
+    crop = cfg.train_pipeline[3]
+    assert crop.iou_rule == 'any'  # the SSD paper's rule
     assert cfg.train_dataloader.dataset.pipeline == cfg.train_pipeline
     assert cfg.test_dataloader.dataset.pipeline == cfg.test_pipeline
     for pipeline in (cfg.train_pipeline, cfg.test_pipeline):
@@ -96,7 +98,7 @@ def test_derived_grids_fit_the_backbone_map(tmp_path, side):
 
 def test_training_pipeline_gives_squished_photos_with_boxes_inside(
         tmp_path):
-    """Expand, MinIoURandomCrop, squish, flip, photometric jitter: every
+    """Expand, BatchedMinIoURandomCrop, squish, flip, photometric jitter: every
     sample is img_scale with at least one box, all inside the image."""
     cfg = Config.fromfile(CUSTOM)
     init_default_scope('mmdet')

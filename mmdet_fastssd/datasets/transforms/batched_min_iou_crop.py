@@ -152,6 +152,12 @@ class BatchedMinIoURandomCrop(BaseTransform):
                    centers: np.ndarray) -> Tuple[bool, np.ndarray]:
         """Rounds until one keeps the image or finds a crop.
 
+        Args:
+            w (int): image width.
+            h (int): image height.
+            boxes (np.ndarray): [G, 4] boxes.
+            centers (np.ndarray): [G, 2] box centres.
+
         Returns:
             tuple[bool, np.ndarray]: (crop?, the [4] crop).
         """

@@ -51,6 +51,9 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
             Defaults to -4.0.
         stem_grid (bool): the first anchor grid is the stem's map (stride 1)
             rather than a stride-2 conv's. Defaults to False (the lecture).
+        bn_before_relu (bool): StdConvs normalise before their ReLU, so a
+            channel dead in training cannot blow up in eval
+            (``StdConv``). Defaults to False (the lecture's order).
         anchor_generator (dict, optional): Defaults to
             ``dict(type='FastSSDAnchorGenerator')``.
         bbox_coder (dict, optional): Defaults to
@@ -78,6 +81,7 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
                  conv_dropout: float = 0.4,
                  cls_bias_init: float = -4.0,
                  stem_grid: bool = False,
+                 bn_before_relu: bool = False,
                  anchor_generator: OptConfigType = None,
                  bbox_coder: OptConfigType = None,
                  loss_cls: OptConfigType = None,
@@ -101,13 +105,15 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
         self.num_base_priors = self.prior_generator.num_base_priors[0]
         self.cls_out_channels = num_classes + 1
         self.input_dropout = nn.Dropout(input_dropout)
-        self.stem = StdConv(in_channels, feat_channels, 1, conv_dropout)
+        self.stem = StdConv(in_channels, feat_channels, 1, conv_dropout,
+                            bn_before_relu)
         self.stem_grid = stem_grid
         num_levels = self.prior_generator.num_levels
         # one module per level; Identity keeps the stem's map for level 0
         self.downs = nn.ModuleList(
             nn.Identity() if stem_grid and level == 0 else
-            StdConv(feat_channels, feat_channels, 2, conv_dropout)
+            StdConv(feat_channels, feat_channels, 2, conv_dropout,
+                    bn_before_relu)
             for level in range(num_levels))
         self.outs = nn.ModuleList(
             OutConv(feat_channels, self.num_base_priors, num_classes,

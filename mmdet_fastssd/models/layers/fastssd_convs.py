@@ -8,18 +8,27 @@ from torch import Tensor
 class StdConv(nn.Sequential):
     """Conv3x3(stride, pad 1) -> ReLU -> BatchNorm2d -> Dropout.
 
+    The lecture's order normalises after the ReLU. A channel that the ReLU
+    zeroes on every training batch keeps a running variance near 0, so in
+    eval mode an input that lights it up is scaled by 1/sqrt(eps) (about
+    316). ``bn_before_relu`` normalises the conv's output instead (mmcv's
+    ConvModule order): Conv -> BatchNorm2d -> ReLU -> Dropout.
+
     Args:
         in_channels (int): input channels.
         out_channels (int): output channels.
         stride (int): Defaults to 2.
         dropout (float): Defaults to 0.1.
+        bn_before_relu (bool): Conv -> BN -> ReLU. Defaults to False (the
+            lecture's Conv -> ReLU -> BN).
     """
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 2,
-                 dropout: float = 0.1) -> None:
+                 dropout: float = 0.1, bn_before_relu: bool = False) -> None:
+        act_norm = [nn.ReLU(inplace=True), nn.BatchNorm2d(out_channels)]
         super().__init__(
             nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1),
-            nn.ReLU(inplace=True), nn.BatchNorm2d(out_channels),
+            *(act_norm[::-1] if bn_before_relu else act_norm),
             nn.Dropout(dropout))
 
 

@@ -163,7 +163,9 @@ def check_forward(model: nn.Module, dataset, key: str) -> None:
         with torch.no_grad(), kept_random_state():
             inputs = _dry_batch(model, dataset, key)
             feats = model.extract_feat(inputs)
-            _check_channels(head, feats[-1], inputs.shape[-2:])
+            fine = getattr(head, 'fine_levels', 0)
+            for feat in feats[max(0, len(feats) - 1 - fine):]:
+                _check_channels(head, feat, inputs.shape[-2:])
             outs = head(feats)
     finally:
         model.train(was_training)
@@ -199,7 +201,10 @@ def _check_grids(head: nn.Module, feat_hw: Sequence[int], outs,
         return
     stride = max(1, round(int(input_hw[0]) / max(1, int(feat_hw[0]))))
     first = grids[0]
-    if getattr(head, 'stem_grid', False):  # grid 0 is the backbone map
+    if getattr(head, 'fine_levels', 0):  # grid 0 is a finer neck map
+        rule = (f'With fine_levels the first grids are the maps before the '
+                f'last, so grid {first} needs a {first} cell map there')
+    elif getattr(head, 'stem_grid', False):  # grid 0 is the backbone map
         rule = (f'With stem_grid the first grid is the backbone map itself, '
                 f'so grid {first} needs a {first} cell backbone map: resize '
                 f'to {first * stride} px')

@@ -35,7 +35,11 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
     the first level predicts on the stem's own map instead (no conv between
     the stem and its ``OutConv``) and the later levels halve it as before:
     grids (7, 4, 2, 1) on a 7x7 map add a finer grid for small objects to
-    the lecture's (4, 2, 1). With a single level,
+    the lecture's (4, 2, 1). With ``fine_levels = n`` the n maps before the
+    last (``x[-1-n:-1]``, e.g. an FPN neck's stride-8 map) each predict on
+    their own grid through an ``OutConv``, ahead of the stem's levels:
+    grids (28, 14, 7, 4, 2, 1) at 224 px with stride-8 and stride-16 maps.
+    With a single level,
     ``k = 1``, ``cls_bias_init=-3`` and dropouts 0.25/0.1 it is the lecture's
     first SSD. Boxes inside the head are x1y1x2y2 in 0-1 fractions of the
     network input (``batch_input_shape``).
@@ -54,6 +58,10 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
         bn_before_relu (bool): StdConvs normalise before their ReLU, so a
             channel dead in training cannot blow up in eval
             (``StdConv``). Defaults to False (the lecture's order).
+        fine_levels (int): finer input maps that predict on their own
+            grids, first in ``grid_sizes``. They need ``in_channels``
+            channels, as a neck's maps have. Defaults to 0 (the lecture:
+            the last map only).
         anchor_generator (dict, optional): Defaults to
             ``dict(type='FastSSDAnchorGenerator')``.
         bbox_coder (dict, optional): Defaults to
@@ -82,6 +90,7 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
                  cls_bias_init: float = -4.0,
                  stem_grid: bool = False,
                  bn_before_relu: bool = False,
+                 fine_levels: int = 0,
                  anchor_generator: OptConfigType = None,
                  bbox_coder: OptConfigType = None,
                  loss_cls: OptConfigType = None,
@@ -108,17 +117,24 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
         self.stem = StdConv(in_channels, feat_channels, 1, conv_dropout,
                             bn_before_relu)
         self.stem_grid = stem_grid
-        num_levels = self.prior_generator.num_levels
-        # one module per level; Identity keeps the stem's map for level 0
+        self.fine_levels = fine_levels
+        stem_levels = self.prior_generator.num_levels - fine_levels
+        if fine_levels < 0 or stem_levels < 1:
+            raise ValueError(
+                f'model.bbox_head.fine_levels={fine_levels} must be 0 to '
+                f'{self.prior_generator.num_levels - 1}: one anchor grid '
+                'per fine map, then at least one for the last map.')
+        # one module per stem level; Identity keeps the stem's map
         self.downs = nn.ModuleList(
             nn.Identity() if stem_grid and level == 0 else
             StdConv(feat_channels, feat_channels, 2, conv_dropout,
                     bn_before_relu)
-            for level in range(num_levels))
+            for level in range(stem_levels))
+        # the fine maps' OutConvs first, as their grids come first
         self.outs = nn.ModuleList(
-            OutConv(feat_channels, self.num_base_priors, num_classes,
-                    cls_bias_init)
-            for _ in range(num_levels))
+            OutConv(in_channels if level < fine_levels else feat_channels,
+                    self.num_base_priors, num_classes, cls_bias_init)
+            for level in range(fine_levels + stem_levels))
 
     def class_layer_names(self) -> List[str]:
         """Class convs, re-initialised when a checkpoint's C differs."""
@@ -126,23 +142,42 @@ class FastSSDHead(ClassLayersMixin, BaseDenseHead):
 
     def forward(self, x: Tuple[Tensor, ...]
                 ) -> Tuple[List[Tensor], List[Tensor]]:
-        """Run the head on the last feature map.
+        """Run the head on the last map and the fine maps before it.
 
         Args:
-            x (tuple[Tensor]): backbone/neck maps; only ``x[-1]`` is used.
+            x (tuple[Tensor]): backbone/neck maps; ``x[-1]`` and, with
+                ``fine_levels = n``, the n maps before it.
 
         Returns:
             tuple[list[Tensor], list[Tensor]]: per level class logits
             [B, k*(C+1), g, g] and box activations [B, k*4, g, g].
         """
+        cls_scores, bbox_preds = self.forward_fine(x)
         feat = self.stem(self.input_dropout(F.relu(x[-1])))
-        cls_scores, bbox_preds = [], []
-        for down, out in zip(self.downs, self.outs):
+        for down, out in zip(self.downs, self.outs[self.fine_levels:]):
             feat = down(feat)
             cls_score, bbox_pred = out(feat)
             cls_scores.append(cls_score)
             bbox_preds.append(bbox_pred)
         return cls_scores, bbox_preds
+
+    def forward_fine(self, x: Tuple[Tensor, ...]
+                     ) -> Tuple[List[Tensor], List[Tensor]]:
+        """The fine maps' levels: ``OutConv(Dropout(ReLU(map)))`` each.
+
+        Returns:
+            tuple[list[Tensor], list[Tensor]]: ``fine_levels`` class logits
+            and box activations, finest first.
+        """
+        n = self.fine_levels
+        if len(x) < n + 1:
+            raise ValueError(
+                f'model.bbox_head.fine_levels={n} needs {n + 1} maps from '
+                f'the backbone (and neck), got {len(x)}: give more '
+                'model.backbone.out_indices (and a neck such as FPN).')
+        outs = [out(self.input_dropout(F.relu(feat)))
+                for out, feat in zip(self.outs[:n], x[len(x) - n - 1:-1])]
+        return [c for c, _ in outs], [b for _, b in outs]
 
     def flatten_outputs(self, cls_scores: Sequence[Tensor],
                         bbox_preds: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:

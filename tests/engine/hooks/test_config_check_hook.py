@@ -133,3 +133,32 @@ def test_empty_dataset_is_named(voc_model):
     with pytest.raises(ConfigMistake, match='val_dataloader.dataset is '
                        'empty'):
         check_forward(voc_model, empty, 'val_dataloader')
+
+
+def build_fine_model(neck):
+    cfg = Config.fromfile(osp.join(CONFIGS, 'fastssd_shapes.py'))
+    cfg.model.backbone.update(init_cfg=None, out_indices=(1, 2))
+    cfg.model.neck = neck
+    cfg.model.bbox_head.update(
+        fine_levels=1,
+        anchor_generator=dict(type='FastSSDAnchorGenerator',
+                              grid_sizes=(14, 7, 4, 2, 1)))
+    init_default_scope('mmdet')
+    return MODELS.build(cfg.model)
+
+
+def test_fine_levels_check_every_map_they_read():
+    # without a neck the stride-8 map has 64 channels, not the head's 128
+    with pytest.raises(ConfigMistake, match='give 64-channel maps'):
+        check_forward(build_fine_model(None), FakeDataset(112),
+                      'train_dataloader')
+    fpn = dict(type='FPN', in_channels=[64, 128], out_channels=128,
+               num_outs=2)
+    model = build_fine_model(fpn)
+    check_forward(model, FakeDataset(112), 'train_dataloader')  # 14x14: fits
+    with pytest.raises(ConfigMistake) as info:  # 18x18 and 9x9 maps
+        check_forward(model, FakeDataset(144), 'train_dataloader')
+    msg = str(info.value)
+    assert 'head maps 18x18/9x9/5x5/3x3/2x2' in msg
+    assert 'With fine_levels the first grids are the maps before' in msg
+    assert 'anchor_generator.grid_sizes=(18, 9, 5, 3, 2)' in msg

@@ -314,3 +314,62 @@ def test_stem_grid_with_the_lectures_grids_names_the_key():
     with pytest.raises(ValueError, match='anchor_generator.grid_sizes'):
         cls, box = head((torch.randn(1, 32, 7, 7), ))
         head.flatten_outputs(cls, box)
+
+
+FINE_GRIDS = dict(type='FastSSDAnchorGenerator', grid_sizes=(8, 4, 2, 1))
+
+
+def test_fine_level_predicts_on_the_map_before_the_last():
+    head = build_head(fine_levels=1, anchor_generator=FINE_GRIDS)
+    fine, last = torch.randn(2, 32, 8, 8), torch.randn(2, 32, 7, 7)
+    cls, box = head((fine, last))
+    assert [tuple(c.shape[-2:]) for c in cls] == [(8, 8), (4, 4), (2, 2),
+                                                  (1, 1)]
+    # level 0: an OutConv on ReLU of the fine map (eval: no dropout)
+    want_cls, want_box = head.outs[0](torch.relu(fine))
+    assert torch.equal(cls[0], want_cls) and torch.equal(box[0], want_box)
+    # the last map's levels are the lecture head's, shifted by one
+    stem = head.stem(torch.relu(last))
+    assert torch.equal(cls[1], head.outs[1](head.downs[0](stem))[0])
+    assert len(head.downs) == 3 and len(head.outs) == 4
+    assert head.outs[0].conv_cls.in_channels == 32  # in_channels
+    assert head.outs[1].conv_cls.in_channels == 16  # feat_channels
+    assert head.class_layer_names()[0] == 'outs.0.conv_cls'
+    assert head.flatten_outputs(cls, box)[0].shape == (2, 85 * 9, C + 1)
+
+
+def test_fine_level_loss_equals_the_lectures_on_four_grids():
+    # no BatchNorm before the fine OutConv: a small map keeps its logits
+    # where the oracle's sigmoid-then-log is exact to float32
+    gen = torch.Generator().manual_seed(1)
+    head = build_head(fine_levels=1, anchor_generator=FINE_GRIDS)
+    feats = (torch.randn(3, 32, 8, 8, generator=gen) * 0.5,
+             torch.randn(3, 32, 7, 7, generator=gen) * 3)
+    cls, box = head(feats)
+    gts = random_gts(3, gen)
+    losses = head.loss_by_feat(cls, box, gts, [META] * 3)
+    flat_cls, flat_box = head.flatten_outputs(cls, box)
+    anchors, grid = lecture_anchors(grids=(8, 4, 2, 1))
+    ref = ssd_loss(flat_cls, to_lecture_actn(flat_box),
+                   [to_lecture(g.bboxes) / 224 for g in gts],
+                   [g.labels for g in gts], anchors, grid, C, 0.5, True)
+    total = losses['loss_cls'] + losses['loss_bbox']
+    assert total.item() == pytest.approx(ref.item(), rel=1e-5)
+
+
+def test_fine_levels_need_their_maps_and_a_grid_for_the_last():
+    head = build_head(fine_levels=1, anchor_generator=FINE_GRIDS)
+    with pytest.raises(ValueError, match='fine_levels=1 needs 2 maps'):
+        head((torch.randn(1, 32, 7, 7), ))
+    with pytest.raises(ValueError, match='fine_levels=3 must be 0 to 2'):
+        build_head(fine_levels=3)
+    with pytest.raises(ValueError, match='fine_levels=-1'):
+        build_head(fine_levels=-1)
+
+
+def test_bn_before_relu_reaches_every_std_conv():
+    head = build_head(bn_before_relu=True)
+    for conv in [head.stem, *head.downs]:
+        assert isinstance(conv[1], torch.nn.BatchNorm2d)
+        assert isinstance(conv[2], torch.nn.ReLU)
+    assert isinstance(build_head().stem[1], torch.nn.ReLU)  # the lecture's

@@ -44,12 +44,12 @@ train_list = 'ImageSets/Main/trainval.txt'
 test_list = 'ImageSets/Main/test.txt'
 metainfo = dict(classes=classes)
 img_scale = (224, 224)
-# head grids from the input size: the backbone's stride-16 map itself
-# (stem_grid, as in the demo's head), then halved per level down to 1x1
-# (ceil(n / 2)): 224 px -> 14/7/4/2/1
+# head grids from the input size: the FPN's stride-8 map, the stride-16 map
+# itself (stem_grid, as in the demo's head), then halved per level down to
+# 1x1 (ceil(n / 2)): 224 px -> 28/14/7/4/2/1
 grid_sizes = tuple(
-    sorted({-(-img_scale[0] // (16 << k)) for k in range(8)}, reverse=True))
-max_iters = 1200
+    sorted({-(-img_scale[0] // (8 << k)) for k in range(8)}, reverse=True))
+max_iters = 2000
 val_interval = 100
 lr = 4e-3
 
@@ -109,11 +109,25 @@ val_dataloader = dict(
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
+# The backbone's stride-8 (64 channels) and stride-16 (128) maps through
+# mmdet's FPN: the stride-8 map predicts on its own 28x28 grid (fine_levels)
+# ahead of the stem's, for objects a few pixels wide; the head's StdConvs
+# normalise before their ReLU (bn_before_relu), so a channel that training
+# never lit cannot blow up on a new photo.
 model = dict(
     backbone=dict(
+        out_indices=(1, 2),
         init_cfg=dict(_delete_=True, **_base_.detector_backbone_init)),
+    neck=dict(
+        _delete_=True,
+        type='FPN',
+        in_channels=[64, 128],
+        out_channels=128,
+        num_outs=2),
     bbox_head=dict(
         num_classes=len(classes),
+        fine_levels=1,
+        bn_before_relu=True,
         anchor_generator=dict(
             grid_sizes=grid_sizes, zooms=(0.5, 0.7, 1.0, 1.4, 2.0))))
 

@@ -32,19 +32,22 @@ def test_resolves_to_the_raccoon_folder_and_the_shapes_model():
     assert cfg.test_dataloader.dataset.ann_file == \
         'VOC2007/ImageSets/Main/test.txt'
     assert cfg.model.bbox_head.num_classes == 1
-    # 224 px: the 14x14 map itself (as in the demo's head), then halved
-    # per head level; the five searched zooms
-    assert cfg.model.bbox_head.stem_grid
+    # 224 px: the FPN's 28x28 map, the 14x14 map itself (as in the demo's
+    # head), then halved per head level; the five searched zooms
+    head = cfg.model.bbox_head
+    assert head.stem_grid and head.fine_levels == 1 and head.bn_before_relu
     assert cfg.img_scale == (224, 224)
-    assert tuple(cfg.model.bbox_head.anchor_generator.grid_sizes) == (
-        14, 7, 4, 2, 1)
+    assert tuple(head.anchor_generator.grid_sizes) == (28, 14, 7, 4, 2, 1)
+    assert cfg.model.neck == dict(type='FPN', in_channels=[64, 128],
+                                  out_channels=head.in_channels, num_outs=2)
     assert cfg.model.bbox_head.anchor_generator.zooms == (
         0.5, 0.7, 1.0, 1.4, 2.0)
     assert shapes.model.bbox_head.stem_grid
     # the shapes detector's backbone, started from its shipped weights
     checkpoint = cfg.model.backbone.init_cfg.checkpoint
-    assert cfg.model.backbone == dict(shapes.model.backbone, init_cfg=dict(
-        type='Pretrained', prefix='backbone.', checkpoint=checkpoint))
+    assert cfg.model.backbone == dict(
+        shapes.model.backbone, out_indices=(1, 2), init_cfg=dict(
+            type='Pretrained', prefix='backbone.', checkpoint=checkpoint))
     assert osp.dirname(osp.realpath(checkpoint)) == osp.join(ROOT, 'weights')
     assert osp.basename(checkpoint).startswith(
         f'fastssd_shapes_{shapes.train_cfg.max_epochs}e-')
@@ -89,8 +92,9 @@ def test_derived_grids_fit_the_backbone_map(tmp_path, side):
     with torch.no_grad():
         feats = model.extract_feat(torch.zeros(1, 3, side, side))
         cls_scores, _ = model.bbox_head(feats)
-    assert feats[-1].shape[-1] == -(-side // 16)
-    assert grids[0] == feats[-1].shape[-1]  # stem_grid: the map itself
+    assert [f.shape[-1] for f in feats] == [-(-side // 8), -(-side // 16)]
+    # the FPN's stride-8 map, then (stem_grid) the stride-16 map itself
+    assert list(grids[:2]) == [f.shape[-1] for f in feats]
     assert [c.shape[-1] for c in cls_scores] == list(grids)
     model.bbox_head.prior_generator.check_featmap_sizes(
         [c.shape[-2:] for c in cls_scores])

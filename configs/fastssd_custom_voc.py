@@ -13,17 +13,16 @@
 # tools/analysis_tools/anchor_coverage.py.
 #
 # The model is the shapes demo detector's backbone (configs/fastssd_shapes.py:
-# narrow ResNet-18 cut after stage 3, stride 16) at 224 px: a 14x14 map. The
-# head's grids follow from the input size (`grid_sizes` below: the map
-# itself, as in the demo's head, then halved per level: 14/7/4/2/1 at
-# 224 px), with the anchor search's five zooms (3,990 anchors). For small
-# objects (a few pixels at 224 px) set img_scale = (320, 320): the grids and
-# both pipelines follow, at about twice the compute per step. Training uses
-# the SSD paper's augmentation (mmdet's Expand and PhotoMetricDistortion,
-# the plugin's BatchedMinIoURandomCrop) and runs a fixed number of
-# iterations, not epochs, so its length and time do not grow with the set
-# (1,200 iterations of 16 photos), validating every 100. What each setting
-# bought on three photo sets: docs/results.md, "Several-class photographs".
+# narrow ResNet-18 cut after stage 3) at 224 px, its stride-8 and stride-16
+# maps (28x28, 14x14) through mmdet's FPN. The head's grids follow from the
+# input size (`grid_sizes` below: both maps themselves, then halved per
+# level: 28/14/7/4/2/1 at 224 px), with the anchor search's five zooms
+# (15,750 anchors). Training uses the SSD paper's augmentation (mmdet's
+# Expand and PhotoMetricDistortion, the plugin's BatchedMinIoURandomCrop)
+# and runs a fixed number of iterations, not epochs, so its length and time
+# do not grow with the set (2,000 iterations of 16 photos), validating
+# every 100. What each setting bought on three photo sets:
+# docs/results.md, "Several-class photographs".
 # No ImageNet weights exist offline, so the backbone starts from the demo's
 # trained detector (_base_/models/demo_detector_backbone.py: its published
 # weights, shipped, so no `make demo` is needed; other starts are listed

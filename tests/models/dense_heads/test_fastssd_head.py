@@ -291,21 +291,27 @@ def test_stem_grid_predicts_on_the_stem_map():
     assert head.flatten_outputs(cls, box)[0].shape == (2, 630, C + 1)
 
 
-def test_stem_grid_loss_equals_the_lectures_on_four_grids():
-    # seed 7 draws a gt halfway between two 7x7 cells: its two best IoUs
-    # differ by 1e-7 and float rounding picks either; seed 1 has no such tie
-    gen = torch.Generator().manual_seed(1)
-    head = build_head(stem_grid=True, anchor_generator=STEM_GRIDS)
-    cls, box = head((torch.randn(3, 32, 7, 7, generator=gen) * 3, ))
-    gts = random_gts(3, gen)
-    losses = head.loss_by_feat(cls, box, gts, [META] * 3)
+def assert_focal_loss_is_the_lectures(head, feats, gen, grids):
+    """The head's loss on ``feats`` against the lecture's loop (focal)."""
+    cls, box = head(feats)
+    gts = random_gts(len(feats[0]), gen)
+    losses = head.loss_by_feat(cls, box, gts, [META] * len(gts))
     flat_cls, flat_box = head.flatten_outputs(cls, box)
-    anchors, grid = lecture_anchors(grids=(7, 4, 2, 1))
+    anchors, grid = lecture_anchors(grids=grids)
     ref = ssd_loss(flat_cls, to_lecture_actn(flat_box),
                    [to_lecture(g.bboxes) / 224 for g in gts],
                    [g.labels for g in gts], anchors, grid, C, 0.5, True)
     total = losses['loss_cls'] + losses['loss_bbox']
     assert total.item() == pytest.approx(ref.item(), rel=1e-5)
+
+
+def test_stem_grid_loss_equals_the_lectures_on_four_grids():
+    # seed 7 draws a gt halfway between two 7x7 cells: its two best IoUs
+    # differ by 1e-7 and float rounding picks either; seed 1 has no such tie
+    gen = torch.Generator().manual_seed(1)
+    head = build_head(stem_grid=True, anchor_generator=STEM_GRIDS)
+    feats = (torch.randn(3, 32, 7, 7, generator=gen) * 3, )
+    assert_focal_loss_is_the_lectures(head, feats, gen, (7, 4, 2, 1))
 
 
 def test_stem_grid_with_the_lectures_grids_names_the_key():
@@ -345,16 +351,7 @@ def test_fine_level_loss_equals_the_lectures_on_four_grids():
     head = build_head(fine_levels=1, anchor_generator=FINE_GRIDS)
     feats = (torch.randn(3, 32, 8, 8, generator=gen) * 0.5,
              torch.randn(3, 32, 7, 7, generator=gen) * 3)
-    cls, box = head(feats)
-    gts = random_gts(3, gen)
-    losses = head.loss_by_feat(cls, box, gts, [META] * 3)
-    flat_cls, flat_box = head.flatten_outputs(cls, box)
-    anchors, grid = lecture_anchors(grids=(8, 4, 2, 1))
-    ref = ssd_loss(flat_cls, to_lecture_actn(flat_box),
-                   [to_lecture(g.bboxes) / 224 for g in gts],
-                   [g.labels for g in gts], anchors, grid, C, 0.5, True)
-    total = losses['loss_cls'] + losses['loss_bbox']
-    assert total.item() == pytest.approx(ref.item(), rel=1e-5)
+    assert_focal_loss_is_the_lectures(head, feats, gen, (8, 4, 2, 1))
 
 
 def test_fine_levels_need_their_maps_and_a_grid_for_the_last():

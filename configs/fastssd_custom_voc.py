@@ -20,7 +20,7 @@
 # (15,750 anchors). Training uses the SSD paper's augmentation (mmdet's
 # Expand and PhotoMetricDistortion, the plugin's BatchedMinIoURandomCrop)
 # and runs a fixed number of iterations, not epochs, so its length and time
-# do not grow with the set (2,000 iterations of 16 photos), validating
+# do not grow with the set (1,200 iterations of 16 photos), validating
 # every 100. What each setting bought on three photo sets:
 # docs/results.md, "Several-class photographs".
 # No ImageNet weights exist offline, so the backbone starts from the demo's
@@ -48,7 +48,7 @@ img_scale = (224, 224)
 # 1x1 (ceil(n / 2)): 224 px -> 28/14/7/4/2/1
 grid_sizes = tuple(
     sorted({-(-img_scale[0] // (8 << k)) for k in range(8)}, reverse=True))
-max_iters = 2000
+max_iters = 1200
 val_interval = 100
 lr = 4e-3
 
@@ -90,8 +90,11 @@ test_pipeline = [
     dict(step, scale=img_scale) if step['type'] == 'Resize' else step
     for step in _base_.test_pipeline
 ]
+# one loader worker: the augmentation of the next batch overlaps the step
 train_dataloader = dict(
     batch_size=16,
+    num_workers=1,
+    persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         data_root=data_root,

@@ -20,8 +20,8 @@
 # (15,750 anchors). Training uses the SSD paper's augmentation (mmdet's
 # Expand and PhotoMetricDistortion, the plugin's BatchedMinIoURandomCrop)
 # and runs a fixed number of iterations, not epochs, so its length and time
-# do not grow with the set (1,200 iterations of 16 photos), validating
-# every 100. What each setting bought on three photo sets:
+# do not grow with the set (2,000 iterations of 16 photos), validating
+# every 200. What each setting bought on three photo sets:
 # docs/results.md, "Several-class photographs".
 # No ImageNet weights exist offline, so the backbone starts from the demo's
 # trained detector (_base_/models/demo_detector_backbone.py: its published
@@ -48,8 +48,8 @@ img_scale = (224, 224)
 # 1x1 (ceil(n / 2)): 224 px -> 28/14/7/4/2/1
 grid_sizes = tuple(
     sorted({-(-img_scale[0] // (8 << k)) for k in range(8)}, reverse=True))
-max_iters = 1200
-val_interval = 100
+max_iters = 2000
+val_interval = 200
 lr = 4e-3
 
 # The SSD paper's augmentation: zoom out (Expand: the photo on a canvas up
@@ -112,10 +112,11 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 # The backbone's stride-8 (64 channels) and stride-16 (128) maps through
-# mmdet's FPN: the stride-8 map predicts on its own 28x28 grid (fine_levels)
-# ahead of the stem's, for objects a few pixels wide; the head's StdConvs
-# normalise before their ReLU (bn_before_relu), so a channel that training
-# never lit cannot blow up on a new photo.
+# mmdet's FPN (64 channels out each, the head's in_channels): the stride-8
+# map predicts on its own 28x28 grid (fine_levels) ahead of the stem's, for
+# objects a few pixels wide; the head's StdConvs normalise before their ReLU
+# (bn_before_relu), so a channel that training never lit cannot blow up on a
+# new photo.
 model = dict(
     backbone=dict(
         out_indices=(1, 2),
@@ -124,10 +125,11 @@ model = dict(
         _delete_=True,
         type='FPN',
         in_channels=[64, 128],
-        out_channels=128,
+        out_channels=64,
         num_outs=2),
     bbox_head=dict(
         num_classes=len(classes),
+        in_channels=64,
         fine_levels=1,
         bn_before_relu=True,
         anchor_generator=dict(

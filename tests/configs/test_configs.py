@@ -141,10 +141,10 @@ def test_runs_keep_the_best_checkpoint_and_show_themselves(path):
         assert loop.val_interval <= 2
 
 
-def test_photo_config_validates_every_100_iterations():
+def test_photo_config_validates_every_200_iterations():
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'fastssd_custom_voc.py'))
     assert cfg.train_cfg.type == 'IterBasedTrainLoop'
-    assert cfg.train_cfg.val_interval == 100 < cfg.train_cfg.max_iters
+    assert cfg.train_cfg.val_interval == 200 < cfg.train_cfg.max_iters
     assert cfg.default_hooks.checkpoint.by_epoch is False
     assert cfg.default_hooks.logger.log_metric_by_epoch is False  # at iters
 

@@ -50,6 +50,7 @@ grid_sizes = tuple(
     sorted({-(-img_scale[0] // (8 << k)) for k in range(8)}, reverse=True))
 max_iters = 2000
 val_interval = 200
+neck_channels = 64  # the FPN's maps, read by the head
 lr = 4e-3
 
 # The SSD paper's augmentation: zoom out (Expand: the photo on a canvas up
@@ -112,7 +113,7 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 # The backbone's stride-8 (64 channels) and stride-16 (128) maps through
-# mmdet's FPN (64 channels out each, the head's in_channels): the stride-8
+# mmdet's FPN (neck_channels out each, the head's in_channels): the stride-8
 # map predicts on its own 28x28 grid (fine_levels) ahead of the stem's, for
 # objects a few pixels wide; the head's StdConvs normalise before their ReLU
 # (bn_before_relu), so a channel that training never lit cannot blow up on a
@@ -125,11 +126,11 @@ model = dict(
         _delete_=True,
         type='FPN',
         in_channels=[64, 128],
-        out_channels=64,
+        out_channels=neck_channels,
         num_outs=2),
     bbox_head=dict(
         num_classes=len(classes),
-        in_channels=64,
+        in_channels=neck_channels,
         fine_levels=1,
         bn_before_relu=True,
         anchor_generator=dict(

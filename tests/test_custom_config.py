@@ -55,7 +55,7 @@ def test_resolves_to_the_raccoon_folder_and_the_shapes_model():
     assert [f.direction for f in flips] == ['horizontal']  # photos
     # the SSD paper's augmentation, geometric steps before the squish
     assert [t.type for t in cfg.train_pipeline] == [
-        'CachedLoadImageFromFile', 'LoadAnnotations', 'Expand',
+        'CachedLoadImageFromFile', 'LoadAnnotations', 'BorderFillExpand',
         'BatchedMinIoURandomCrop', 'Resize', 'RandomFlip',
         'PhotoMetricDistortion', 'PackDetInputs']
     crop = cfg.train_pipeline[3]

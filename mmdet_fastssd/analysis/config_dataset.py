@@ -14,7 +14,8 @@ from mmdet.registry import DATASETS
 
 SPLITS = ('train', 'val', 'test')
 # Transforms that draw random numbers; show_matching leaves them out.
-RANDOM_TRANSFORMS = ('Expand', 'MinIoURandomCrop', 'BatchedMinIoURandomCrop',
+RANDOM_TRANSFORMS = ('Expand', 'BorderFillExpand', 'MinIoURandomCrop',
+                     'BatchedMinIoURandomCrop',
                      'PhotoMetricDistortion',
                      'Mosaic', 'MixUp', 'CutOut', 'Rotate', 'ShearX',
                      'ShearY', 'TranslateX', 'TranslateY', 'AutoAugment',

@@ -98,3 +98,13 @@ def test_crop_section_times_all_three_on_one_crowded_photo():
     table = crop_section(quick=True, res=res)
     assert [r[1] for r in table.rows] == ['all', 'all', 'any']
     assert len(res) == 3 and all(v > 0 for v in res.values())
+
+
+def test_expand_section_times_mmdet_and_the_border_fill():
+    from tools.analysis_tools.benchmark.expand_cases import expand_section
+    res = {}
+    table = expand_section(quick=True, res=res)
+    assert [r[0] for r in table.rows] == ['Expand (mmdet)',
+                                          'BorderFillExpand']
+    assert table.rows[0][2] == '1.0x'
+    assert len(res) == 2 and all(v > 0 for v in res.values())

@@ -52,7 +52,8 @@ def test_writes_the_matching_picture(tiny_set, tmp_path, capsys):
     sample, match = res['sample'], res['match']
     # squished to 112 px without the random crops, flip and colours
     assert sample['input_hw'] == (112, 112)
-    assert sample['dropped'] == ['Expand', 'BatchedMinIoURandomCrop',
+    assert sample['dropped'] == ['BorderFillExpand',
+                                 'BatchedMinIoURandomCrop',
                                  'RandomFlip', 'PhotoMetricDistortion']
     torch.testing.assert_close(sample['boxes'], torch.tensor(
         [[0., 0., 28., 28.], [63., 63., 105., 105.]]))

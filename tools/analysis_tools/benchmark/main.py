@@ -3,8 +3,8 @@
 One run measures, on the same inputs: assignment + loss (this head, the
 lecture's per-image loop, mmdet's SSDHead, and the class-loss floor),
 post-processing, end-to-end inference (FastSSD vs SSD300), a training step,
-the data pipeline and the min-IoU crop; prints the tables and writes
-``docs/benchmarks.md``.
+the data pipeline, the min-IoU crop and the zoom-out (Expand); prints the
+tables and writes ``docs/benchmarks.md``.
 
 Run from the repository root (the benchmark is a package)::
 
@@ -30,6 +30,7 @@ from mmengine.logging import MMLogger
 from . import loss_cases as bl
 from . import model_cases as bm
 from .crop_cases import crop_section
+from .expand_cases import expand_section
 from .onnx_cases import onnx_section
 from .report import (
     Table,
@@ -242,7 +243,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--channels-last', action='store_true')
     p.add_argument('--threads', type=int, default=0,
                    help='torch intra-op threads (0: torch default)')
-    p.add_argument('--sections', default='loss,post,e2e,train,data,crop,onnx')
+    p.add_argument('--sections',
+                   default='loss,post,e2e,train,data,crop,expand,onnx')
     p.add_argument('--out', default=None, help='markdown report; default '
                    'docs/benchmarks.md (none with --quick)')
     p.add_argument('--wait-load', type=float, default=0.0,
@@ -281,6 +283,8 @@ def run_sections(args, device: torch.device, res: Dict) -> List[Table]:
         tables.append(data_section(2 if quick else 12, args, res))
     if 'crop' in want:
         tables.append(crop_section(quick, res))
+    if 'expand' in want:
+        tables.append(expand_section(quick, res))
     if 'onnx' in want and args.device == 'cpu':
         tables.append(onnx_section(quick, res))
     return tables
